@@ -1,0 +1,1 @@
+"""Shared fixtures. Service fixtures (WIMS emulator, real WIMS) live in tests/fixtures/."""

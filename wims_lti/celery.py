@@ -1,0 +1,11 @@
+"""The Celery application. Schedules live in code (CELERY_BEAT_SCHEDULE), never in AppConfig.ready()."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.local")
+
+app = Celery("wims_lti")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

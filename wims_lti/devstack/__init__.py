@@ -1,0 +1,1 @@
+"""Local stack for one machine (`manage.py runstack`) and the test session: real services, started by PID."""
