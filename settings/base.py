@@ -8,11 +8,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("WIMS_LTI_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+# A .env file fills in variables the environment lacks. WIMS_LTI_ENV_FILE names another file; empty: none.
+ENV_FILE = env.str("WIMS_LTI_ENV_FILE", default=str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE)
 
 # Used only by local and test settings; production refuses to start with it.
-INSECURE_DEFAULT_SECRET_KEY = "insecure-local-only-do-not-use-in-production"
+INSECURE_DEFAULT_SECRET_KEY = "insecure-local-only-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wims_lti.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,14 +131,30 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"correlation": {"()": "wims_lti.correlation.CorrelationIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["correlation"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- LTI -------------------------------------------------------------------------------------
+LTI_CLOCK_LEEWAY = env.int("LTI_CLOCK_LEEWAY", default=45)  # seconds of clock skew accepted (30-60)
+LTI_JWKS_CACHE_SECONDS = env.int("LTI_JWKS_CACHE_SECONDS", default=3600)
+LTI_HTTP_CONNECT_TIMEOUT = env.float("LTI_HTTP_CONNECT_TIMEOUT", default=5.0)
+LTI_HTTP_READ_TIMEOUT = env.float("LTI_HTTP_READ_TIMEOUT", default=15.0)
+
+# --- WIMS classes created by the bridge -----------------------------------------------------------
+WIMS_DEFAULT_EMAIL = env.str("WIMS_DEFAULT_EMAIL", default="no-reply@wims-lti.invalid")
+WIMS_CLASS_LIMIT = env.int("WIMS_CLASS_LIMIT", default=300)
+# Over HTTPS, pylti1p3's cookie-check page (opens the tool in a new window when the browser blocks
+# third-party cookies in the LMS iframe) runs before the OIDC redirect.
+LTI_COOKIE_CHECK = env.bool("LTI_COOKIE_CHECK", default=True)
+# The bridge's public base URL (what LMSs and browsers reach), for URLs printed by admin commands.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")

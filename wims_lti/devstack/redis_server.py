@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wims_lti.devstack.procs import die_with_parent
+
 
 class RedisNotFound(RuntimeError):
     pass
@@ -45,6 +47,36 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def port_free(host: str, port: int) -> bool:
+    """True if nothing listens on host:port and we may bind it."""
+    if port_open(host, port):
+        return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def answering_pid(host: str, port: int, timeout: float = 0.5) -> int | None:
+    """`process_id` from INFO of the Redis answering on host:port (None if nothing answers yet)."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(b"INFO server\r\n")
+            data = b""
+            while b"process_id:" not in data or not data.split(b"process_id:", 1)[1].count(b"\r\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return None
+                data += chunk
+    except OSError:
+        return None
+    value = data.split(b"process_id:", 1)[1].split(b"\r\n", 1)[0]
+    return int(value) if value.isdigit() else None
+
+
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):
@@ -55,18 +87,28 @@ def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
 
 @dataclass
 class RedisServer:
-    """A redis-server process we started; `stop()` ends exactly that PID."""
+    """A redis-server process we started; `stop()` ends exactly that PID.
+
+    `own_session` puts it in its own session (a terminal's Ctrl-C reaches only the supervisor, which
+    stops Redis last) and makes it die with the process that started it. `logfile` defaults to stdout.
+    """
 
     port: int = 0
     host: str = "127.0.0.1"
     data_dir: Path | None = None
     persistent: bool = False
+    logfile: Path | None = None
+    own_session: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"redis://{self.host}:{self.port}/0"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
 
     def start(self, timeout: float = 10.0) -> RedisServer:
         if not self.port:
@@ -75,6 +117,8 @@ class RedisServer:
             self._tmp = tempfile.TemporaryDirectory(prefix="wims-lti-redis-")
             self.data_dir = Path(self._tmp.name)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if port_open(self.host, self.port):
+            raise RuntimeError(f"{self.host}:{self.port} is already in use")
         args = [
             find_redis_server(),
             "--bind", self.host,
@@ -83,32 +127,46 @@ class RedisServer:
             "--daemonize", "no",
             "--protected-mode", "yes",
             "--loglevel", "warning",
-            "--logfile", "",
-        ]
+            "--logfile", str(self.logfile or ""),
+        ]  # fmt: skip
         if self.persistent:
             args += ["--appendonly", "yes", "--save", "60 1"]
         else:
             args += ["--appendonly", "no", "--save", ""]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if self.logfile is not None:
+            self.logfile.parent.mkdir(parents=True, exist_ok=True)
+        # The binary and every argument come from this class, not from user input.
+        self.process = subprocess.Popen(  # noqa: S603
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=self.own_session,
+            preexec_fn=die_with_parent() if self.own_session else None,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                raise RuntimeError(f"redis-server exited with {self.process.returncode}: {err.strip()}")
-            if port_open(self.host, self.port):
+                code = self.process.returncode
+                self.stop()
+                raise RuntimeError(f"redis-server exited with {code}: {err.strip()}")
+            # Ready when the server answering on the port is ours (not another one on a busy port).
+            if answering_pid(self.host, self.port) == self.process.pid:
                 return self
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"redis-server did not listen on {self.host}:{self.port} within {timeout}s")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
         self.process = None
         if self._tmp is not None:
             self._tmp.cleanup()

@@ -1,0 +1,126 @@
+"""Django admin: WIMS servers, platform registrations, deployments, keys, courses, users, audit."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from wims_lti.models import (
+    Course,
+    Deployment,
+    LmsUser,
+    Platform,
+    ResourceLink,
+    SupervisorEntry,
+    ToolKey,
+    WimsAccount,
+    WimsServer,
+)
+
+
+class WimsServerForm(forms.ModelForm):
+    passwd = forms.CharField(
+        label=_("adm/raw password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted. Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = WimsServer
+        fields = ["name", "url", "ident", "passwd", "rclass", "max_concurrency"]
+
+    def clean_passwd(self) -> str:
+        value = self.cleaned_data.get("passwd") or ""
+        if not value and self.instance.pk:
+            return self.instance.passwd
+        if not value:
+            raise forms.ValidationError(_("A password is required."))
+        return value
+
+
+@admin.register(WimsServer)
+class WimsServerAdmin(admin.ModelAdmin):
+    form = WimsServerForm
+    list_display = ["name", "url", "ident", "rclass", "max_concurrency"]
+
+
+class DeploymentInline(admin.TabularInline):
+    model = Deployment
+    extra = 0
+    fields = ["deployment_id", "status", "last_seen"]
+    readonly_fields = ["last_seen"]
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "issuer", "client_id", "default_wims_server", "is_active", "config_link"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "issuer", "client_id"]
+    readonly_fields = ["uuid"]
+    inlines = [DeploymentInline]
+
+    @admin.display(description=_("configuration"))
+    def config_link(self, obj: Platform) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("lti-platform-config", args=[obj.uuid]), _("show"))
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    list_display = ["deployment_id", "platform", "status", "last_seen"]
+    list_filter = ["status"]
+    actions = ["accept", "refuse"]
+
+    @admin.action(description=_("Accept the selected deployments"))
+    def accept(self, request, queryset):  # type: ignore[no-untyped-def]
+        queryset.update(status=Deployment.Status.ACCEPTED)
+
+    @admin.action(description=_("Refuse the selected deployments"))
+    def refuse(self, request, queryset):  # type: ignore[no-untyped-def]
+        queryset.update(status=Deployment.Status.REFUSED)
+
+
+@admin.register(ToolKey)
+class ToolKeyAdmin(admin.ModelAdmin):
+    list_display = ["kid", "status", "created", "activated_at", "retired_at"]
+    fields = ["kid", "status", "public_jwk", "created", "activated_at", "retired_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False  # keys are made by `manage.py lti_keys`, never typed in
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "platform", "context_id", "wims_server", "qclass", "linked_at"]
+    search_fields = ["title", "context_id", "qclass"]
+    exclude = ["class_password", "supervisor_password"]
+
+
+@admin.register(LmsUser)
+class LmsUserAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "platform", "sub", "email"]
+    search_fields = ["sub", "given_name", "family_name", "email"]
+
+
+@admin.register(WimsAccount)
+class WimsAccountAdmin(admin.ModelAdmin):
+    list_display = ["quser", "lms_user", "course", "created"]
+    search_fields = ["quser", "lms_user__sub"]
+
+
+@admin.register(ResourceLink)
+class ResourceLinkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "course", "kind", "number"]
+
+
+@admin.register(SupervisorEntry)
+class SupervisorEntryAdmin(admin.ModelAdmin):
+    list_display = ["created", "lms_user", "course", "ip"]
+    readonly_fields = ["course", "lms_user", "roles", "ip", "created"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import config_views, views
+
+urlpatterns = [
+    path("login/", views.login, name="lti-login"),
+    path("launch/", views.launch, name="lti-launch"),
+    path("jwks/", views.jwks, name="lti-jwks"),
+    path("<uuid:platform_uuid>/login/", views.login, name="lti-platform-login"),
+    path("<uuid:platform_uuid>/launch/", views.launch, name="lti-platform-launch"),
+    path("<uuid:platform_uuid>/config/", config_views.platform_config, name="lti-platform-config"),
+    path(
+        "<uuid:platform_uuid>/canvas.json", config_views.platform_canvas_json, name="lti-platform-canvas-json"
+    ),
+]

@@ -1,0 +1,239 @@
+"""LTI 1.3 endpoints: OIDC login initiation, launch (redirect URI), the tool's JWKS.
+
+Login and launch exist in two forms: under the registration's public id (`/lti/<uuid>/…`), which pins
+the launch to one registration (Canvas serves every tenant from one issuer), and generic (`/lti/…`),
+where (issuer, client_id) finds the registration.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from pylti1p3.contrib.django import DjangoOIDCLogin
+from pylti1p3.exception import LtiException, OIDCException
+
+from wims_lti.models import Platform
+from wims_lti.services.keys import NoSigningKey, tool_jwks
+from wims_lti.services.launch import CourseNotLinked, launch_enter_wims
+from wims_lti.services.locks import LockTimeout
+from wims_lti.views.client_ip import client_ip
+from wims_lti.views.errors import error_page
+from wims_lti.wims.errors import (
+    WimsClassNotFound,
+    WimsConnectionRefused,
+    WimsError,
+    WimsErrorReply,
+    WimsUnreachable,
+)
+
+from .claims import LaunchClaims
+from .launch import WimsMessageLaunch, launch_data_storage
+from .tool_config import DbToolConf, DeploymentPending
+
+logger = logging.getLogger(__name__)
+
+RESOURCE_LINK = "LtiResourceLinkRequest"
+DEEP_LINKING = "LtiDeepLinkingRequest"
+
+
+def _platform(platform_uuid: uuid.UUID | None) -> Platform | None:
+    if platform_uuid is None:
+        return None
+    return get_object_or_404(Platform, uuid=platform_uuid, is_active=True)
+
+
+def launch_url(request: HttpRequest, platform: Platform | None) -> str:
+    if platform is None:
+        return request.build_absolute_uri(reverse("lti-launch"))
+    return request.build_absolute_uri(reverse("lti-platform-launch", args=[platform.uuid]))
+
+
+def _unverified_lang(request: HttpRequest) -> str | None:
+    """The launch locale read before validation: used only to pick the language of an error page."""
+    token = request.POST.get("id_token", "")
+    try:
+        payload = token.split(".")[1]
+        body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return LaunchClaims.from_jwt_body(body).lang
+    except (IndexError, ValueError, TypeError, AttributeError):
+        return None
+
+
+BAD_LAUNCH = dict(
+    title=_("This launch could not be verified"),
+    message=_("The link from your course did not carry a valid, fresh and signed LTI launch."),
+    advice=_(
+        "Go back to your course and click the link again. If it keeps failing, tell your administrator."
+    ),
+)
+
+
+@never_cache
+@csrf_exempt  # cross-site by nature; protected by the registration lookup and the state cookie
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> HttpResponse:
+    platform = _platform(platform_uuid)
+    oidc = DjangoOIDCLogin(request, DbToolConf(platform), launch_data_storage=launch_data_storage())
+    if settings.LTI_COOKIE_CHECK and request.is_secure():
+        oidc.enable_check_cookies()
+    try:
+        return oidc.redirect(launch_url(request, platform))
+    except (OIDCException, LtiException) as exc:
+        logger.warning("OIDC login refused: %s", exc)
+        return error_page(request, status=400, **BAD_LAUNCH)
+    except NoSigningKey:
+        logger.error("OIDC login: the tool has no signing key (run manage.py lti_keys init)")
+        return error_page(
+            request,
+            status=503,
+            title=_("The tool is not configured"),
+            message=_("The WIMS tool has no signing key yet."),
+            advice=_("Tell your administrator."),
+        )
+
+
+@never_cache
+@csrf_exempt  # the platform POSTs the id_token cross-site; state, nonce and signature protect it
+@require_POST
+def launch(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> HttpResponse:
+    platform = _platform(platform_uuid)
+    lang = _unverified_lang(request)
+    try:
+        message_launch = WimsMessageLaunch(request, DbToolConf(platform))
+        body = message_launch.get_launch_data()
+    except DeploymentPending as exc:
+        logger.warning("launch from pending deployment %r of platform %s", exc.deployment_id, exc.platform.pk)
+        return error_page(
+            request,
+            status=403,
+            lang=lang,
+            title=_("This LMS deployment is waiting for approval"),
+            message=_(
+                "The WIMS tool was added to your LMS in a new place that its administrator has not "
+                "approved yet."
+            ),
+            advice=_("Tell your WIMS tool administrator; the deployment is listed as pending."),
+        )
+    except (LtiException, OIDCException, NoSigningKey) as exc:
+        logger.warning("launch refused: %s", exc)
+        return error_page(request, status=400, lang=lang, **BAD_LAUNCH)
+
+    claims = LaunchClaims.from_jwt_body(body)
+    if claims.message_type == DEEP_LINKING:
+        return error_page(
+            request,
+            status=400,
+            lang=claims.lang,
+            title=_("Adding WIMS activities from the LMS is not available yet"),
+            message=_("This version of the WIMS tool does not answer deep-linking requests."),
+            advice=_("Add a plain link to the tool, with the custom parameter sheet=N or exam=N."),
+        )
+    if claims.message_type != RESOURCE_LINK:
+        return error_page(request, status=400, lang=claims.lang, **BAD_LAUNCH)
+    if not claims.sub or not claims.context_id:
+        logger.warning(
+            "launch without sub or context (sub=%r, context=%r)", bool(claims.sub), claims.context_id
+        )
+        return error_page(
+            request,
+            status=400,
+            lang=claims.lang,
+            title=_("This link must be used inside a course"),
+            message=_("The launch did not say which user and which course it comes from."),
+            advice=_("Use the link from within a course of your LMS, logged in."),
+        )
+    resolved = platform or _platform_of(claims)
+    return _enter_wims(request, resolved, claims)
+
+
+def _platform_of(claims: LaunchClaims) -> Platform:
+    return Platform.objects.get(issuer=claims.issuer, client_id=claims.client_id, is_active=True)
+
+
+def _enter_wims(request: HttpRequest, platform: Platform, claims: LaunchClaims) -> HttpResponse:
+    lang = claims.lang
+    try:
+        result = launch_enter_wims(platform=platform, claims=claims, client_ip=client_ip(request))
+    except CourseNotLinked:
+        return error_page(
+            request,
+            status=409,
+            lang=lang,
+            title=_("WIMS is not set up for this course yet"),
+            message=_("Your teacher has not linked this course to a WIMS class yet."),
+            advice=_("Try again later, or ask your teacher to open the WIMS link once."),
+        )
+    except WimsUnreachable as exc:
+        logger.error("launch: WIMS unreachable: %s", exc)
+        return error_page(
+            request,
+            status=503,
+            lang=lang,
+            title=_("WIMS cannot be reached right now"),
+            message=_("The WIMS server did not answer in time."),
+            advice=_("Try again in a few minutes. If it lasts, tell your administrator."),
+        )
+    except WimsClassNotFound as exc:
+        logger.error("launch: WIMS class gone: %s", exc)
+        return error_page(
+            request,
+            status=502,
+            lang=lang,
+            title=_("The WIMS class of this course no longer exists"),
+            message=_("WIMS says the class linked to this course does not exist any more."),
+            advice=_("Tell your teacher: the course must be linked to a WIMS class again."),
+        )
+    except WimsConnectionRefused as exc:
+        logger.error("launch: WIMS class refuses the connection: %s", exc)
+        return error_page(
+            request,
+            status=502,
+            lang=lang,
+            title=_("WIMS refused the connection to this class"),
+            message=_("The WIMS class linked to this course does not accept connections from this tool."),
+            advice=_("Tell your administrator (class_connections of the WIMS class)."),
+        )
+    except (WimsErrorReply, WimsError) as exc:
+        logger.error("launch: WIMS error: %s", exc)
+        return error_page(
+            request,
+            status=502,
+            lang=lang,
+            title=_("WIMS refused the request"),
+            message=_("The WIMS server answered with an error."),
+            advice=_("Click the link again. If it keeps failing, tell your administrator."),
+        )
+    except LockTimeout:
+        return error_page(
+            request,
+            status=503,
+            lang=lang,
+            title=_("WIMS is busy with this course"),
+            message=_("Another launch is setting up this course in WIMS."),
+            advice=_("Wait a minute and click the link again."),
+        )
+    logger.info(
+        "launch: user %s into class %s as %s",
+        result.user.pk,
+        result.course.qclass,
+        "supervisor" if result.as_supervisor else result.quser,
+    )
+    return HttpResponseRedirect(result.url)
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(tool_jwks())
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,102 @@
+"""`manage.py wims_server add|update|list|check|remove`: the WIMS servers the bridge talks to."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from wims_lti.models import WimsServer
+from wims_lti.services.servers import (
+    wims_client_for,
+    wims_server_create,
+    wims_server_get,
+    wims_server_update,
+)
+from wims_lti.wims.errors import WimsError
+
+
+class Command(BaseCommand):
+    help = "Store and check WIMS servers (the adm/raw password is encrypted at rest)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        for action in ("add", "update"):
+            p = sub.add_parser(action)
+            p.add_argument("--name", required=True)
+            p.add_argument("--url", required=action == "add")
+            p.add_argument("--ident", required=action == "add")
+            p.add_argument("--passwd", help="adm/raw password (or set WIMS_PASSWD in the environment)")
+            p.add_argument("--rclass")
+            p.add_argument("--max-concurrency", type=int)
+            p.add_argument("--check", action="store_true", help="run checkident after saving")
+        sub.add_parser("list")
+        p = sub.add_parser("check")
+        p.add_argument("--name", required=True)
+        p = sub.add_parser("remove")
+        p.add_argument("--name", required=True)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        action = opts["action"]
+        try:
+            if action == "list":
+                rows = [
+                    {
+                        "name": s.name,
+                        "url": s.url,
+                        "ident": s.ident,
+                        "rclass": s.rclass,
+                        "max_concurrency": s.max_concurrency,
+                    }
+                    for s in WimsServer.objects.all()
+                ]
+                self.stdout.write(json.dumps(rows, indent=2))
+                return
+            if action == "remove":
+                wims_server_get(name=opts["name"]).delete()
+                self.stdout.write(json.dumps({"removed": opts["name"]}))
+                return
+            if action == "check":
+                self._check(wims_server_get(name=opts["name"]))
+                return
+            passwd = opts.get("passwd") or os.environ.get("WIMS_PASSWD")
+            if action == "add":
+                if not passwd:
+                    raise CommandError("--passwd (or WIMS_PASSWD) is required")
+                server = wims_server_create(
+                    name=opts["name"],
+                    url=opts["url"],
+                    ident=opts["ident"],
+                    passwd=passwd,
+                    rclass=opts.get("rclass") or "wimslti",
+                    max_concurrency=opts.get("max_concurrency") or 4,
+                )
+            else:
+                server = wims_server_update(
+                    server=wims_server_get(name=opts["name"]),
+                    url=opts.get("url"),
+                    ident=opts.get("ident"),
+                    passwd=passwd,
+                    rclass=opts.get("rclass"),
+                    max_concurrency=opts.get("max_concurrency"),
+                )
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        self.stdout.write(
+            json.dumps(
+                {"name": server.name, "url": server.url, "ident": server.ident, "rclass": server.rclass},
+                indent=2,
+            )
+        )
+        if opts.get("check"):
+            self._check(server)
+
+    def _check(self, server: WimsServer) -> None:
+        try:
+            reply = wims_client_for(server).checkident()
+        except WimsError as exc:
+            raise CommandError(f"WIMS server {server.name}: {exc}") from exc
+        self.stdout.write(json.dumps({"server": server.name, "checkident": reply.message}))

@@ -1,0 +1,47 @@
+"""LMS courses (contexts) and the WIMS class each one is linked to."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .base import TimeStamped
+from .fields import EncryptedTextField
+
+
+class Course(TimeStamped):
+    """An LMS context of a platform; linked to at most one WIMS class on one WIMS server."""
+
+    platform = models.ForeignKey("wims_lti.Platform", on_delete=models.CASCADE, related_name="courses")
+    context_id = models.CharField(_("LMS context id"), max_length=500)
+    title = models.CharField(_("LMS course title"), max_length=500, blank=True)
+    label = models.CharField(_("LMS course label"), max_length=200, blank=True)
+    wims_server = models.ForeignKey(
+        "wims_lti.WimsServer", on_delete=models.PROTECT, null=True, blank=True, related_name="courses"
+    )
+    qclass = models.CharField(_("WIMS class id"), max_length=32, blank=True)
+    rclass = models.CharField(_("rclass used for this class"), max_length=64, blank=True)
+    class_password = EncryptedTextField(_("class registration password"), blank=True)
+    supervisor_password = EncryptedTextField(_("supervisor password"), blank=True)
+    lang = models.CharField(_("class language"), max_length=8, default="en")
+    linked_at = models.DateTimeField(_("linked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "context_id"], name="course_unique_context_per_platform"
+            ),
+            models.UniqueConstraint(
+                fields=["wims_server", "qclass"], condition=~Q(qclass=""), name="course_unique_wims_class"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.context_id
+
+    @property
+    def is_linked(self) -> bool:
+        return bool(self.wims_server_id and self.qclass)

@@ -1,0 +1,154 @@
+"""A validated LTI launch → a logged-in WIMS URL. The business logic of the launch, in one place.
+
+adm/raw call budget (asserted in tests): a returning user costs 1 call (authuser); a student's first
+launch in a linked class 2 (adduser, authuser); a teacher 1 (authuser as supervisor), plus addclass the
+very first time. Nothing is left half-done: every step is idempotent, so a relaunch completes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.db import IntegrityError, transaction
+
+from wims_lti.lti.claims import LaunchClaims
+from wims_lti.models import Course, LmsUser, Platform, ResourceLink, SupervisorEntry, WimsAccount
+from wims_lti.wims.client import WimsClient
+from wims_lti.wims.errors import WimsUserNotFound
+
+from .accounts import account_ensure, lms_user_for_launch, wims_user_create
+from .courses import course_create_class, course_for_launch
+from .servers import wims_client_for
+
+logger = logging.getLogger(__name__)
+
+SUPERVISOR = "supervisor"
+
+
+class CourseNotLinked(Exception):
+    """A student launched before a teacher linked the course to a WIMS class."""
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    url: str
+    course: Course
+    user: LmsUser
+    quser: str
+    as_supervisor: bool
+
+
+def resource_link_for_launch(*, course: Course, claims: LaunchClaims) -> ResourceLink | None:
+    if not claims.resource_link_id:
+        return None
+    ags = claims.ags or {}
+    fields = {
+        "title": claims.resource_link_title[:500],
+        "lineitem_url": str(ags.get("lineitem") or "")[:1000],
+        "lineitems_url": str(ags.get("lineitems") or "")[:1000],
+    }
+    try:
+        with transaction.atomic():
+            link, created = ResourceLink.objects.get_or_create(
+                course=course, resource_link_id=claims.resource_link_id, defaults=fields
+            )
+    except IntegrityError:
+        link, created = (
+            ResourceLink.objects.get(course=course, resource_link_id=claims.resource_link_id),
+            False,
+        )
+    changed = {k: v for k, v in fields.items() if v and getattr(link, k) != v}
+    if not created and changed:
+        ResourceLink.objects.filter(pk=link.pk).update(**changed)
+        for key, value in changed.items():
+            setattr(link, key, value)
+    return link
+
+
+def target_activity(*, link: ResourceLink | None, claims: LaunchClaims) -> tuple[str, int] | None:
+    """What the user lands on: the link's binding (teacher UI, deep linking), else `sheet=`/`exam=`."""
+    if link is not None and link.kind and link.number:
+        return link.kind, link.number
+    return claims.bound_activity()
+
+
+def wims_landing_url(*, home_url: str, session: str, lang: str, activity: tuple[str, int] | None) -> str:
+    """home_url, or a fresh URL of the same session opening the bound sheet or exam."""
+    if activity is None:
+        return home_url
+    kind, number = activity
+    parts = urlsplit(home_url)
+    path = parts.path
+    if path.endswith("/wims.cgi/wims.cgi"):  # WIMS doubles the CGI name when called as …/wims.cgi/
+        path = path[: -len("/wims.cgi")]
+    if kind == "sheet":
+        query = {"session": session, "lang": lang, "module": "adm/sheet", "sh": str(number)}
+    else:
+        query = {
+            "session": session,
+            "lang": lang,
+            "module": "adm/class/exam",
+            "job": "student",
+            "exam": str(number),
+        }
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
+
+
+def _authuser_student(
+    *,
+    client: WimsClient,
+    course: Course,
+    account: WimsAccount,
+    claims: LaunchClaims,
+    user: LmsUser,
+    ip: str | None,
+) -> tuple[str, str]:
+    try:
+        auth = client.authuser(course.qclass, course.rclass, account.quser, ip=ip)
+    except WimsUserNotFound:
+        # The account vanished on the WIMS side (deleted, class cleaned): create it again, then retry.
+        first, last = claims.person_names()
+        logger.warning("WIMS user %s missing from class %s: recreating it", account.quser, course.qclass)
+        wims_user_create(
+            client=client,
+            course=course,
+            quser=account.quser,
+            first=first,
+            last=last,
+            email=claims.email or user.email,
+        )
+        auth = client.authuser(course.qclass, course.rclass, account.quser, ip=ip)
+    return auth.home_url, auth.wims_session
+
+
+def launch_enter_wims(*, platform: Platform, claims: LaunchClaims, client_ip: str | None) -> LaunchResult:
+    course = course_for_launch(platform=platform, claims=claims)
+    user = lms_user_for_launch(platform=platform, claims=claims)
+    staff = claims.is_staff
+    if not course.is_linked:
+        if not staff:
+            raise CourseNotLinked(course.pk)
+        course = course_create_class(course=course, claims=claims)
+    assert course.wims_server is not None
+    client = wims_client_for(course.wims_server)
+    link = resource_link_for_launch(course=course, claims=claims)
+    if staff:
+        auth = client.authuser(course.qclass, course.rclass, SUPERVISOR, ip=client_ip)
+        SupervisorEntry.objects.create(course=course, lms_user=user, roles=list(claims.roles), ip=client_ip)
+        home_url, session, quser = auth.home_url, auth.wims_session, SUPERVISOR
+        logger.info("supervisor entry: user %s into class %s", user.pk, course.qclass)
+    else:
+        account = account_ensure(course=course, user=user, claims=claims, client=client)
+        home_url, session = _authuser_student(
+            client=client, course=course, account=account, claims=claims, user=user, ip=client_ip
+        )
+        quser = account.quser
+    url = wims_landing_url(
+        home_url=home_url,
+        session=session,
+        lang=course.lang or claims.lang,
+        activity=target_activity(link=link, claims=claims),
+    )
+    return LaunchResult(url=url, course=course, user=user, quser=quser, as_supervisor=staff)

@@ -1,0 +1,184 @@
+"""`WimsEmulator`: the state of a fake WIMS 4.29a and its request dispatcher (no HTTP here)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+from collections.abc import Sequence
+
+from . import messages, pages
+from .jobs import JOBS, Job, JobError
+from .params import first_unbalanced
+from .scores import work_for_percent, work_for_points
+from .state import ExamWork, Session, User, WimsClass
+
+DEFAULT_BASE_URL = "http://127.0.0.1/wims/wims.cgi"
+_SESSION_CHARS = string.ascii_uppercase + string.digits
+
+
+def agent_word(user_agent: str) -> str:
+    """WIMS cuts the User-Agent at `./,;` and keeps the first word."""
+    for sep in "./,;":
+        user_agent = user_agent.split(sep, 1)[0]
+    words = user_agent.split()
+    return words[0] if words else ""
+
+
+class WimsEmulator:
+    """An in-memory WIMS 4.29a answering adm/raw and a few student/teacher pages.
+
+    Every request runs under one lock, so the state is consistent under concurrent calls.
+    """
+
+    def __init__(
+        self,
+        ident: str,
+        passwd: str,
+        agent: str = "python-requests",
+        allowed_ips: Sequence[str] = ("127.0.0.1",),
+        base_url: str = DEFAULT_BASE_URL,
+    ) -> None:
+        self.ident = ident
+        self.passwd = passwd
+        self.agent = agent
+        self.allowed_ips = tuple(allowed_ips)
+        self.base_url = base_url
+        self.lock = threading.RLock()
+        self.classes: dict[str, WimsClass] = {}
+        self.backups: dict[str, dict[str, WimsClass]] = {}  # year -> class id -> class
+        self.sessions: dict[str, Session] = {}
+        # Every adm/raw request received, as (job, qclass, quser): tests count calls with it.
+        self.request_log: list[tuple[str, str, str]] = []
+
+    def jobs_since(self, mark: int) -> list[str]:
+        """Jobs of the adm/raw requests received after `mark` (a previous `len(request_log)`)."""
+        with self.lock:
+            return [job for job, _, _ in self.request_log[mark:]]
+
+    # --- state helpers used by jobs ----------------------------------------------------------
+    def reset(self) -> None:
+        with self.lock:
+            self.classes.clear()
+            self.backups.clear()
+            self.sessions.clear()
+            self.request_log.clear()
+
+    def new_class_id(self) -> str:
+        while True:
+            qclass = str(secrets.randbelow(9_000_000) + 1_000_000)
+            if qclass not in self.classes:
+                return qclass
+
+    def new_session(self, qclass: str, login: str, remote_addr: str) -> Session:
+        while True:
+            sid = "".join(secrets.choice(_SESSION_CHARS) for _ in range(10))
+            if sid not in self.sessions:
+                break
+        session = Session(sid, qclass, login, remote_addr)
+        self.sessions[sid] = session
+        return session
+
+    # --- test hooks --------------------------------------------------------------------------
+    def _user(self, qclass: str, quser: str) -> tuple[WimsClass, User]:
+        cls = self.classes[str(qclass)]
+        user = cls.users.get(quser) or cls.trash.get(quser)
+        if user is None:
+            raise KeyError(f"user {quser} not in class {qclass}")
+        return cls, user
+
+    def set_sheet_score(
+        self,
+        qclass: str | int,
+        qsheet: int,
+        quser: str,
+        *,
+        percent: float | None = None,
+        points: Sequence[float] | None = None,
+        quality: float | None = None,
+        tries: int = 1,
+    ) -> None:
+        """Record work on a sheet, as if the student had answered its exercises.
+
+        Give either `percent` (the same share of every exercise's required points) or `points`
+        (one value per exercise). `quality` (0-10) defaults to the success rate of each exercise.
+        """
+        with self.lock:
+            cls, user = self._user(str(qclass), quser)
+            sheet = cls.sheets[int(qsheet) - 1]
+            if points is not None:
+                if len(points) != len(sheet.exos):
+                    raise ValueError(f"sheet {qsheet} has {len(sheet.exos)} exercises")
+                user.sheet_work[int(qsheet)] = work_for_points(sheet, list(points), tries, quality)
+            elif percent is not None:
+                user.sheet_work[int(qsheet)] = work_for_percent(sheet, percent, tries, quality)
+            else:
+                raise ValueError("give percent or points")
+
+    def set_exam_score(
+        self, qclass: str | int, qexam: int, quser: str, score: float, attempts: int = 1
+    ) -> None:
+        """Record an exam result: `score` is the best session on 0-10, `attempts` the sessions started."""
+        with self.lock:
+            cls, user = self._user(str(qclass), quser)
+            if not 1 <= int(qexam) <= len(cls.exams):
+                raise KeyError(f"exam {qexam} not in class {qclass}")
+            user.exam_work[int(qexam)] = ExamWork(score, attempts)
+
+    def archive_class(self, qclass: str | int, year: str) -> None:
+        """What housekeep.daily does to an expired class: move it to the backups of `year`."""
+        with self.lock:
+            cls = self.classes.pop(str(qclass))
+            self.backups.setdefault(str(year), {})[cls.qclass] = cls
+
+    # --- requests ----------------------------------------------------------------------------
+    def handle(
+        self,
+        params: dict[str, str],
+        *,
+        remote_addr: str,
+        user_agent: str,
+        base_url: str | None = None,
+    ) -> messages.Reply:
+        """Answer one request to wims.cgi: `(http_status, content_type, body)`."""
+        base = base_url or self.base_url
+        with self.lock:
+            if first_unbalanced(params) is not None:
+                return pages.unmatched_parentheses(params)
+            if params.get("module", "") == "adm/raw":
+                self.request_log.append(
+                    (params.get("job", ""), params.get("qclass", ""), params.get("quser", ""))
+                )
+                return self._raw(params, remote_addr, user_agent, base)
+            return pages.render(self, params, base)
+
+    def _raw(
+        self, params: dict[str, str], remote_addr: str, user_agent: str, base_url: str
+    ) -> messages.Reply:
+        code = params.get("code", "")
+        if not code:
+            return messages.text_error("random code not defined")
+        ident = params.get("ident", "")
+        if not ident:
+            return messages.text_error("identification failure")
+        if ident != self.ident:
+            return messages.text_error("Identification Failure : bad login/pwd")
+        if params.get("passwd", "") != self.passwd:
+            return messages.json_error(code, "Identification Failure : bad login/pwd")
+        if self.allowed_ips and remote_addr not in self.allowed_ips:
+            return messages.json_error(code, f"Identification Failure : '{remote_addr}' is a bad IP")
+        if self.agent and agent_word(user_agent) != self.agent:
+            return messages.json_error(
+                code, f"Identification Failure : '{agent_word(user_agent)}' is a bad Agent"
+            )
+        name = params.get("job", "")
+        if not name:
+            return pages.raw_help()
+        handler = JOBS.get(name)
+        if handler is None:
+            return messages.json_error(code, "wrong request: no job")
+        try:
+            fields = handler(Job(self, params, ident, remote_addr, base_url))
+        except JobError as exc:
+            return messages.json_error(code, exc.message)
+        return messages.json_ok(code, name, fields)
