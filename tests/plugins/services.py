@@ -10,7 +10,11 @@ from __future__ import annotations
 import atexit
 import os
 
-from wims_lti.devstack.redis_server import RedisServer
+# Importing wims_lti loads its Celery app, which defaults DJANGO_SETTINGS_MODULE to settings.local for
+# `celery -A wims_lti`; pytest-django prefers the environment over pyproject.toml, so pin it first.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.test")
+
+from wims_lti.devstack.redis_server import RedisServer  # noqa: E402
 
 _redis: RedisServer | None = None
 

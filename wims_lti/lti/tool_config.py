@@ -7,6 +7,7 @@ platform's policy says so, otherwise stored as pending for an administrator (and
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,6 +18,9 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from wims_lti.models import Deployment, Platform
 from wims_lti.services.keys import signing_key
+
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=10)  # no write on every launch
 
 
 class DeploymentPending(Exception):
@@ -104,7 +108,8 @@ def deployment_record(*, platform: Platform, deployment_id: str) -> Deployment:
     now = timezone.now()
     existing = Deployment.objects.filter(platform=platform, deployment_id=deployment_id).first()
     if existing is not None:
-        Deployment.objects.filter(pk=existing.pk).update(last_seen=now)
+        if existing.last_seen is None or now - existing.last_seen > LAST_SEEN_RESOLUTION:
+            Deployment.objects.filter(pk=existing.pk).update(last_seen=now)
         return existing
     status = (
         Deployment.Status.ACCEPTED
