@@ -66,7 +66,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":  # no ENGINE: empty DATABASE_URL
     # Concurrent launches on one machine: WAL, write transactions taken up front, a busy timeout.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -168,3 +168,6 @@ WIMS_CLASS_LIMIT = env.int("WIMS_CLASS_LIMIT", default=300)
 LTI_COOKIE_CHECK = env.bool("LTI_COOKIE_CHECK", default=True)
 # The bridge's public base URL (what LMSs and browsers reach), for URLs printed by admin commands.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Teacher pages (inside the LMS iframe) ---------------------------------------------------------
+TEACHER_TOKEN_MAX_AGE = env.int("TEACHER_TOKEN_MAX_AGE", default=4 * 3600)  # seconds

@@ -115,8 +115,8 @@ def test_simultaneous_first_teacher_launches_create_one_class(lti_env: LtiEnv) -
         t.start()
     for t in threads:
         t.join(120)
-    assert results == [302] * 4
-    assert emulator.jobs_since(mark).count("addclass") == 1
+    assert results == [200] * 4  # all on the teacher dashboard
+    assert emulator.jobs_since(mark) == ["addclass"]
 
 
 def test_wims_unreachable_gives_a_503_page_and_a_relaunch_completes(lti_env: LtiEnv) -> None:
@@ -149,7 +149,7 @@ def test_wims_error_reply_gives_a_page_with_a_correlation_id(lti_env: LtiEnv) ->
     env.enter(env.teacher)
     env.wims_server.passwd = "wrongpassword9"
     env.wims_server.save()
-    response = env.launch(env.teacher)
+    response = env.launch(env.student)
     assert response.status_code == 502 and "refused the request" in response.text
     cid = response.headers["X-Correlation-ID"]
     assert cid in response.text

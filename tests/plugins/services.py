@@ -14,7 +14,7 @@ import os
 # `celery -A wims_lti`; pytest-django prefers the environment over pyproject.toml, so pin it first.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.test")
 
-from wims_lti.devstack.redis_server import RedisServer  # noqa: E402
+from wims_lti.devstack.redis_server import RedisServer
 
 _redis: RedisServer | None = None
 

@@ -19,7 +19,6 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 from wims_lti.models import Deployment, Platform
 from wims_lti.services.keys import signing_key
 
-
 LAST_SEEN_RESOLUTION = timedelta(minutes=10)  # no write on every launch
 
 

@@ -29,6 +29,7 @@ from wims_lti.services.launch import CourseNotLinked, launch_enter_wims
 from wims_lti.services.locks import LockTimeout
 from wims_lti.views.client_ip import client_ip
 from wims_lti.views.errors import error_page
+from wims_lti.views.teacher.auth import issue_teacher_token
 from wims_lti.wims.errors import (
     WimsClassNotFound,
     WimsConnectionRefused,
@@ -223,12 +224,15 @@ def _enter_wims(request: HttpRequest, platform: Platform, claims: LaunchClaims) 
             message=_("Another launch is setting up this course in WIMS."),
             advice=_("Wait a minute and click the link again."),
         )
-    logger.info(
-        "launch: user %s into class %s as %s",
-        result.user.pk,
-        result.course.qclass,
-        "supervisor" if result.as_supervisor else result.quser,
-    )
+    if result.as_staff:
+        token = issue_teacher_token(
+            course=result.course, user=result.user, link=result.link, lang=lang, roles=list(claims.roles)
+        )
+        logger.info(
+            "launch: staff user %s to the teacher pages of course %s", result.user.pk, result.course.pk
+        )
+        return HttpResponseRedirect(reverse("teacher-dashboard", args=[token]))
+    logger.info("launch: user %s into class %s as %s", result.user.pk, result.course.qclass, result.quser)
     return HttpResponseRedirect(result.url)
 
 

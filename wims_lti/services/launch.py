@@ -33,11 +33,12 @@ class CourseNotLinked(Exception):
 
 @dataclass(frozen=True)
 class LaunchResult:
-    url: str
     course: Course
     user: LmsUser
-    quser: str
-    as_supervisor: bool
+    link: ResourceLink | None
+    as_staff: bool
+    url: str = ""  # the WIMS URL a learner is sent to (staff go to the teacher pages)
+    quser: str = ""
 
 
 def resource_link_for_launch(*, course: Course, claims: LaunchClaims) -> ResourceLink | None:
@@ -124,31 +125,43 @@ def _authuser_student(
 
 
 def launch_enter_wims(*, platform: Platform, claims: LaunchClaims, client_ip: str | None) -> LaunchResult:
+    """Resolve a validated launch. Learners get their logged-in WIMS URL; staff get the course ready
+    (its class created on the very first staff launch) and go to the teacher pages."""
     course = course_for_launch(platform=platform, claims=claims)
     user = lms_user_for_launch(platform=platform, claims=claims)
-    staff = claims.is_staff
     if not course.is_linked:
-        if not staff:
+        if not claims.is_staff:
             raise CourseNotLinked(course.pk)
         course = course_create_class(course=course, claims=claims)
+    link = resource_link_for_launch(course=course, claims=claims)
+    if claims.is_staff:
+        return LaunchResult(course=course, user=user, link=link, as_staff=True)
     assert course.wims_server is not None
     client = wims_client_for(course.wims_server)
-    link = resource_link_for_launch(course=course, claims=claims)
-    if staff:
-        auth = client.authuser(course.qclass, course.rclass, SUPERVISOR, ip=client_ip)
-        SupervisorEntry.objects.create(course=course, lms_user=user, roles=list(claims.roles), ip=client_ip)
-        home_url, session, quser = auth.home_url, auth.wims_session, SUPERVISOR
-        logger.info("supervisor entry: user %s into class %s", user.pk, course.qclass)
-    else:
-        account = account_ensure(course=course, user=user, claims=claims, client=client)
-        home_url, session = _authuser_student(
-            client=client, course=course, account=account, claims=claims, user=user, ip=client_ip
-        )
-        quser = account.quser
+    account = account_ensure(course=course, user=user, claims=claims, client=client)
+    home_url, session = _authuser_student(
+        client=client, course=course, account=account, claims=claims, user=user, ip=client_ip
+    )
     url = wims_landing_url(
         home_url=home_url,
         session=session,
         lang=course.lang or claims.lang,
         activity=target_activity(link=link, claims=claims),
     )
-    return LaunchResult(url=url, course=course, user=user, quser=quser, as_supervisor=staff)
+    return LaunchResult(course=course, user=user, link=link, as_staff=False, url=url, quser=account.quser)
+
+
+def supervisor_enter_wims(
+    *, course: Course, user: LmsUser, link: ResourceLink | None, roles: list[str], client_ip: str | None
+) -> str:
+    """A logged-in supervisor (teacher) URL of the course's class; every entry is audited."""
+    assert course.wims_server is not None
+    auth = wims_client_for(course.wims_server).authuser(
+        course.qclass, course.rclass, SUPERVISOR, ip=client_ip
+    )
+    SupervisorEntry.objects.create(course=course, lms_user=user, roles=roles, ip=client_ip)
+    logger.info("supervisor entry: LMS user %s into class %s", user.pk, course.qclass)
+    activity = (link.kind, link.number) if link is not None and link.kind and link.number else None
+    return wims_landing_url(
+        home_url=auth.home_url, session=auth.wims_session, lang=course.lang, activity=activity
+    )

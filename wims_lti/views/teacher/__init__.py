@@ -1,0 +1,1 @@
+"""The teachers' pages inside the LMS iframe (course linking, activities, grades)."""
