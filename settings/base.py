@@ -39,7 +39,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Instead of XFrameOptionsMiddleware: CSP frame-ancestors = the registered LMSs; DENY on /admin/.
+    "wims_lti.security.FrameAncestorsMiddleware",
 ]
 
 ROOT_URLCONF = "wims_lti.urls"
@@ -171,3 +172,45 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Teacher pages (inside the LMS iframe) ---------------------------------------------------------
 TEACHER_TOKEN_MAX_AGE = env.int("TEACHER_TOKEN_MAX_AGE", default=4 * 3600)  # seconds
+# LTI Dynamic Registration: how long an invitation URL (manage.py lti_invite) stays valid.
+LTI_REGISTRATION_INVITATION_MAX_AGE = env.int("LTI_REGISTRATION_INVITATION_MAX_AGE", default=7 * 24 * 3600)
+
+# --- Framing by the LMSs (Content-Security-Policy: frame-ancestors) -------------------------------
+# Tool pages may be framed by the origins of the active platform registrations (issuer, OIDC login
+# URL) and by these extra origins (space or comma separated, e.g. an LMS served from another host).
+LTI_FRAME_ANCESTORS = env.list("LTI_FRAME_ANCESTORS", default=[])
+LTI_FRAME_ANCESTORS_CACHE_SECONDS = env.int("LTI_FRAME_ANCESTORS_CACHE_SECONDS", default=60)
+
+# --- Grades (passback of WIMS scores to the LMS gradebook through LTI AGS) ----------------------
+# Every GRADE_SYNC_INTERVAL minutes, beat runs a fan-out that queues one sync task per bound activity.
+GRADE_SYNC_INTERVAL = env.int("GRADE_SYNC_INTERVAL", default=15)
+GRADE_SYNC_QUEUE = env.str("GRADE_SYNC_QUEUE", default="celery")
+# At most this many concurrent requests per LMS platform, across all workers (Canvas charges each
+# in-flight request against its rate-limit bucket). adm/raw calls are capped per WimsServer.max_concurrency.
+GRADE_LMS_MAX_CONCURRENCY = env.int("GRADE_LMS_MAX_CONCURRENCY", default=2)
+# One LMS request: attempts on 429/5xx/rate limit/network errors, exponential backoff with jitter (s).
+GRADE_HTTP_ATTEMPTS = env.int("GRADE_HTTP_ATTEMPTS", default=5)
+GRADE_HTTP_BACKOFF = env.float("GRADE_HTTP_BACKOFF", default=0.5)
+GRADE_HTTP_BACKOFF_CAP = env.float("GRADE_HTTP_BACKOFF_CAP", default=30.0)
+# One activity sync task: time limits (s), retries of the whole task, lease of its per-activity lock.
+GRADE_SYNC_SOFT_TIME_LIMIT = env.int("GRADE_SYNC_SOFT_TIME_LIMIT", default=300)
+GRADE_SYNC_TIME_LIMIT = env.int("GRADE_SYNC_TIME_LIMIT", default=360)
+GRADE_SYNC_MAX_RETRIES = env.int("GRADE_SYNC_MAX_RETRIES", default=6)
+GRADE_SYNC_LOCK_LEASE = env.int("GRADE_SYNC_LOCK_LEASE", default=60)
+# Create WIMS accounts for roster learners who never launched (so they can be graded later).
+GRADE_CREATE_ACCOUNTS_AHEAD = env.bool("GRADE_CREATE_ACCOUNTS_AHEAD", default=True)
+# A score the LMS refused (not a student, ...) is tried again after this many hours, or when it changes.
+GRADE_REJECTED_RETRY_HOURS = env.int("GRADE_REJECTED_RETRY_HOURS", default=24)
+# Redis broker: a task not acknowledged within this many seconds (its worker died) is delivered again.
+# Must exceed GRADE_SYNC_TIME_LIMIT and CELERY_TASK_TIME_LIMIT.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+CELERY_BEAT_SCHEDULE = {
+    "grades-sync-all": {
+        "task": "wims_lti.tasks.grades_sync_all",
+        "schedule": GRADE_SYNC_INTERVAL * 60,
+        "options": {"queue": GRADE_SYNC_QUEUE, "expires": GRADE_SYNC_INTERVAL * 60 * 0.9},
+    },
+}

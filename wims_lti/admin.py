@@ -124,3 +124,51 @@ class SupervisorEntryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+# --- Grades (read-only: what the sync did) ---------------------------------------------------------
+from wims_lti.models import ActivitySync, GradeLineItem, ScoreLedger, SyncRun  # noqa: E402
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+class ActivitySyncInline(admin.TabularInline):
+    model = ActivitySync
+    extra = 0
+    can_delete = False
+    fields = ["link", "status", "read", "posted", "unchanged", "failed", "message", "attempts", "finished"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(_ReadOnlyAdmin):
+    list_display = ["created", "course", "trigger", "requested_by", "finished"]
+    list_filter = ["trigger"]
+    search_fields = ["course__title", "course__context_id"]
+    inlines = [ActivitySyncInline]
+
+
+@admin.register(ActivitySync)
+class ActivitySyncAdmin(_ReadOnlyAdmin):
+    list_display = ["created", "link", "run", "status", "read", "posted", "unchanged", "failed", "message"]
+    list_filter = ["status", "message"]
+
+
+@admin.register(GradeLineItem)
+class GradeLineItemAdmin(_ReadOnlyAdmin):
+    list_display = ["link", "origin", "url", "created"]
+
+
+@admin.register(ScoreLedger)
+class ScoreLedgerAdmin(_ReadOnlyAdmin):
+    list_display = ["line_item", "lms_user", "status", "score_given", "score_maximum", "timestamp"]
+    list_filter = ["status"]

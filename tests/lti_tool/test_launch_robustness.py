@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import requests
 from django.test import RequestFactory, override_settings
 
 from tests.fixtures.lti_env import LtiEnv
@@ -41,6 +42,7 @@ def test_state_cookie_is_samesite_none_secure_behind_a_tls_proxy(lti_env: LtiEnv
     assert response.status_code == 302
     cookies = response.headers["Set-Cookie"]
     assert "lti1p3-state-" in cookies and "SameSite=None" in cookies and "Secure" in cookies
+    assert "Partitioned" in cookies  # CHIPS: kept in the LMS's iframe when third-party cookies are blocked
     assert "redirect_uri=https%3A%2F%2F" in response.headers["Location"]  # the public https URL
 
 
@@ -104,19 +106,27 @@ def test_simultaneous_first_launches_create_one_wims_user(lti_env: LtiEnv) -> No
 
 
 def test_simultaneous_first_teacher_launches_create_one_class(lti_env: LtiEnv) -> None:
+    """Four teachers' launches land on the linking page at once and all press "Create the class"."""
     env = lti_env
     emulator = env.wims.emulator.emulator  # type: ignore[union-attr]
     mark = len(emulator.request_log)
-    results: list[int] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(env.launch(env.teacher).status_code)) for _ in range(4)
-    ]
+    pages = [env.launch(env.teacher) for _ in range(4)]
+    assert all(p.status_code == 200 and "/course/" in p.url for p in pages)
+    assert emulator.jobs_since(mark) == []  # a launch alone never creates a class
+    results: list[str] = []
+
+    def create(page: requests.Response) -> None:
+        results.append(env.submit(DevBrowser(), page, "/course/create/").url)
+
+    threads = [threading.Thread(target=create, args=(page,)) for page in pages]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
-    assert results == [200] * 4  # all on the teacher dashboard
+    assert len(results) == 4
+    assert all("/teacher/" in url and "/course/" not in url for url in results)  # all on the dashboard
     assert emulator.jobs_since(mark) == ["addclass"]
+    assert Course.objects.get().is_linked
 
 
 def test_wims_unreachable_gives_a_503_page_and_a_relaunch_completes(lti_env: LtiEnv) -> None:

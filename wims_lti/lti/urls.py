@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import config_views, views
+from . import config_views, registration_views, views
 
 urlpatterns = [
     path("login/", views.login, name="lti-login"),
     path("launch/", views.launch, name="lti-launch"),
     path("jwks/", views.jwks, name="lti-jwks"),
+    path("register/<str:token>/", registration_views.register, name="lti-register"),
     path("<uuid:platform_uuid>/login/", views.login, name="lti-platform-login"),
     path("<uuid:platform_uuid>/launch/", views.launch, name="lti-platform-launch"),
     path("<uuid:platform_uuid>/config/", config_views.platform_config, name="lti-platform-config"),

@@ -11,6 +11,8 @@ import base64
 import json
 import logging
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -25,7 +27,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from wims_lti.models import Platform
 from wims_lti.services.keys import NoSigningKey, tool_jwks
-from wims_lti.services.launch import CourseNotLinked, launch_enter_wims
+from wims_lti.services.launch import CourseNotLinked, launch_deep_linking, launch_enter_wims
 from wims_lti.services.locks import LockTimeout
 from wims_lti.views.client_ip import client_ip
 from wims_lti.views.errors import error_page
@@ -39,6 +41,7 @@ from wims_lti.wims.errors import (
 )
 
 from .claims import LaunchClaims
+from .deep_linking import DeepLinkingRefused, deep_linking_settings
 from .launch import WimsMessageLaunch, launch_data_storage
 from .tool_config import DbToolConf, DeploymentPending
 
@@ -80,6 +83,18 @@ BAD_LAUNCH = dict(
 )
 
 
+def partitioned_state_cookies(response: HttpResponse) -> HttpResponse:
+    """Mark pylti1p3's state cookies `Partitioned` (CHIPS). Browsers that block third-party cookies
+    (Chromium does by default in headless/incognito, Safari and Firefox always) still keep a partitioned
+    cookie inside the LMS's iframe, keyed by the LMS's site, so the launch finds its state. pylti1p3's
+    cookie-check page tests exactly such a cookie; Django 5.2 has no `partitioned` argument, and the
+    attribute is appended through SameSite, the last one written."""
+    for name, morsel in response.cookies.items():
+        if name.startswith("lti1p3-") and morsel["secure"] and str(morsel["samesite"]).lower() == "none":
+            morsel["samesite"] = "None; Partitioned"
+    return response
+
+
 @never_cache
 @csrf_exempt  # cross-site by nature; protected by the registration lookup and the state cookie
 @require_http_methods(["GET", "POST"])
@@ -89,7 +104,7 @@ def login(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> HttpR
     if settings.LTI_COOKIE_CHECK and request.is_secure():
         oidc.enable_check_cookies()
     try:
-        return oidc.redirect(launch_url(request, platform))
+        return partitioned_state_cookies(oidc.redirect(launch_url(request, platform)))
     except (OIDCException, LtiException) as exc:
         logger.warning("OIDC login refused: %s", exc)
         return error_page(request, status=400, **BAD_LAUNCH)
@@ -131,16 +146,7 @@ def launch(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> Http
         return error_page(request, status=400, lang=lang, **BAD_LAUNCH)
 
     claims = LaunchClaims.from_jwt_body(body)
-    if claims.message_type == DEEP_LINKING:
-        return error_page(
-            request,
-            status=400,
-            lang=claims.lang,
-            title=_("Adding WIMS activities from the LMS is not available yet"),
-            message=_("This version of the WIMS tool does not answer deep-linking requests."),
-            advice=_("Add a plain link to the tool, with the custom parameter sheet=N or exam=N."),
-        )
-    if claims.message_type != RESOURCE_LINK:
+    if claims.message_type not in (RESOURCE_LINK, DEEP_LINKING):
         return error_page(request, status=400, lang=claims.lang, **BAD_LAUNCH)
     if not claims.sub or not claims.context_id:
         logger.warning(
@@ -155,7 +161,48 @@ def launch(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> Http
             advice=_("Use the link from within a course of your LMS, logged in."),
         )
     resolved = platform or _platform_of(claims)
+    if claims.message_type == DEEP_LINKING:
+        return _deep_linking(request, resolved, claims, body)
     return _enter_wims(request, resolved, claims)
+
+
+def _deep_linking(
+    request: HttpRequest, platform: Platform, claims: LaunchClaims, body: Mapping[str, Any]
+) -> HttpResponse:
+    """A teacher adds WIMS activities from the LMS: the picker (after the linking page if needed)."""
+    if not claims.is_staff:
+        logger.warning("deep-linking request from a non-staff user refused")
+        return error_page(
+            request,
+            status=403,
+            lang=claims.lang,
+            title=_("Only teachers can add WIMS activities"),
+            message=_("Choosing WIMS activities to add to the course is reserved to its teachers."),
+            advice=_("Open the WIMS activities your teacher added to the course."),
+        )
+    try:
+        settings_ = deep_linking_settings(body)
+    except DeepLinkingRefused as exc:
+        logger.warning("deep-linking request refused: %s", exc)
+        return error_page(
+            request,
+            status=400,
+            lang=claims.lang,
+            title=_("WIMS activities cannot be added here"),
+            message=_("This place of the LMS does not accept links to activities of an external tool."),
+            advice=_("Add the WIMS activity from the course page (add an activity or a module item)."),
+        )
+    course, user = launch_deep_linking(platform=platform, claims=claims)
+    token = issue_teacher_token(
+        course=course,
+        user=user,
+        link=None,
+        lang=claims.lang,
+        roles=list(claims.roles),
+        deep_linking=settings_,
+    )
+    logger.info("deep linking: staff user %s picks activities for course %s", user.pk, course.pk)
+    return HttpResponseRedirect(reverse("teacher-deep-linking", args=[token]))
 
 
 def _platform_of(claims: LaunchClaims) -> Platform:
@@ -231,7 +278,9 @@ def _enter_wims(request: HttpRequest, platform: Platform, claims: LaunchClaims) 
         logger.info(
             "launch: staff user %s to the teacher pages of course %s", result.user.pk, result.course.pk
         )
-        return HttpResponseRedirect(reverse("teacher-dashboard", args=[token]))
+        # An unlinked course: the teacher first links it to a WIMS class (new or existing).
+        page = "teacher-dashboard" if result.course.is_linked else "teacher-course"
+        return HttpResponseRedirect(reverse(page, args=[token]))
     logger.info("launch: user %s into class %s as %s", result.user.pk, result.course.qclass, result.quser)
     return HttpResponseRedirect(result.url)
 

@@ -2,6 +2,7 @@
 
 from .audit import SupervisorEntry
 from .courses import Course
+from .grades import ActivitySync, CourseServices, GradeLineItem, ScoreLedger, SyncRun
 from .keys import ToolKey
 from .links import ResourceLink
 from .platforms import Deployment, Platform
@@ -9,12 +10,17 @@ from .servers import WimsServer
 from .users import LmsUser, WimsAccount
 
 __all__ = [
+    "ActivitySync",
     "Course",
+    "CourseServices",
     "Deployment",
+    "GradeLineItem",
     "LmsUser",
     "Platform",
     "ResourceLink",
+    "ScoreLedger",
     "SupervisorEntry",
+    "SyncRun",
     "ToolKey",
     "WimsAccount",
     "WimsServer",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wims_lti.lti.claims import LaunchClaims
-from wims_lti.models import Course, Platform, WimsServer
+from wims_lti.models import Course, LmsUser, Platform, WimsServer
+from wims_lti.wims import identifiers as ids
 
 from .locks import redis_lock
 from .passwords import random_password
@@ -18,6 +22,9 @@ from .servers import wims_client_for
 logger = logging.getLogger(__name__)
 
 SUPERVISOR_NAME_MIN = 6
+CLASS_DEFAULT_DAYS = 365  # WIMS's own default: a class expires one year after its creation
+CLASS_MAX_DAYS = 366
+DEFAULT_LEVEL = "H4"  # WIMS's default level
 
 
 def course_for_launch(*, platform: Platform, claims: LaunchClaims) -> Course:
@@ -36,22 +43,58 @@ def course_for_launch(*, platform: Platform, claims: LaunchClaims) -> Course:
     return course
 
 
-def _class_fields(*, platform: Platform, claims: LaunchClaims) -> tuple[dict[str, object], dict[str, object]]:
-    first, last = claims.person_names()
+@dataclass(frozen=True)
+class ClassOptions:
+    """What the teacher chooses for a new WIMS class (the linking page's form)."""
+
+    description: str
+    institution: str
+    lang: str
+    expiration: datetime.date
+    limit: int
+    level: str
+
+
+def supervisor_names(*, user: LmsUser) -> tuple[str, str]:
+    """(first, last) of the class supervisor; WIMS needs both, so placeholders when the LMS hides them."""
+    first, last = user.given_name.strip(), user.family_name.strip()
+    if not first and not last:
+        tag = hashlib.sha256(user.sub.encode()).hexdigest()[:6].upper()
+        return ("Teacher", f"LMS {tag}")
+    return (first or "-", last or "-")
+
+
+def class_options_default(*, course: Course, lang: str) -> ClassOptions:
+    """The new class as prefilled from the launch: course title, platform institution, launch language."""
+    platform = course.platform
+    description = course.title or course.label or f"LMS course {course.context_id}"
+    institution = platform.institution or platform.name or "LMS"
+    return ClassOptions(
+        description=description[: ids.DESCRIPTION_MAX].strip(),
+        institution=institution[: ids.INSTITUTION_MAX].strip(),
+        lang=lang if lang in ("fr", "en") else "en",
+        expiration=timezone.localdate() + datetime.timedelta(days=CLASS_DEFAULT_DAYS),
+        limit=settings.WIMS_CLASS_LIMIT,
+        level=DEFAULT_LEVEL,
+    )
+
+
+def _class_fields(*, user: LmsUser, options: ClassOptions) -> tuple[dict[str, object], dict[str, object]]:
+    first, last = supervisor_names(user=user)
     supervisor = f"{first} {last}".strip()
     if len(supervisor) < SUPERVISOR_NAME_MIN:
         supervisor = f"{supervisor} (LMS)"
-    description = claims.context_title or claims.context_label or f"LMS course {claims.context_id}"
-    institution = platform.institution or platform.name or "LMS"
-    email = claims.email if "@" in claims.email and len(claims.email) >= 8 else settings.WIMS_DEFAULT_EMAIL
+    email = user.email if "@" in user.email and len(user.email) >= 8 else settings.WIMS_DEFAULT_EMAIL
     class_info: dict[str, object] = {
-        "description": description if len(description) >= 2 else f"{description} course",
-        "institution": institution if len(institution) >= 2 else f"{institution} LMS",
+        "description": options.description,
+        "institution": options.institution,
         "supervisor": supervisor,
         "email": email,
         "password": random_password(),
-        "lang": claims.lang,
-        "limit": settings.WIMS_CLASS_LIMIT,
+        "lang": options.lang,
+        "limit": options.limit,
+        "level": options.level,
+        "expiration": options.expiration,
     }
     supervisor_info: dict[str, object] = {
         "firstname": first if len(first) >= 2 else f"{first} -",
@@ -62,22 +105,25 @@ def _class_fields(*, platform: Platform, claims: LaunchClaims) -> tuple[dict[str
     return class_info, supervisor_info
 
 
-def course_create_class(*, course: Course, claims: LaunchClaims, server: WimsServer | None = None) -> Course:
-    """Create the WIMS class of a course (first teacher launch). One class, whatever the concurrency:
-    a Redis lock serialises creators and the course is re-read under it."""
+def course_create_class(
+    *, course: Course, user: LmsUser, options: ClassOptions, server: WimsServer | None = None
+) -> Course:
+    """Create the WIMS class of a course (the teacher's "create" form). One class, whatever the
+    concurrency: a Redis lock serialises creators and the course is re-read under it, so a double
+    submission never makes two classes (addclass is never retried)."""
     server = server or course.platform.default_wims_server
     with redis_lock(f"course-class:{course.pk}"):
         course.refresh_from_db()
         if course.is_linked:
             return course
-        class_info, supervisor_info = _class_fields(platform=course.platform, claims=claims)
+        class_info, supervisor_info = _class_fields(user=user, options=options)
         reply = wims_client_for(server).addclass(server.rclass, class_info, supervisor_info)
         course.wims_server = server
         course.qclass = reply.class_id
         course.rclass = server.rclass
         course.class_password = str(class_info["password"])
         course.supervisor_password = str(supervisor_info["password"])
-        course.lang = claims.lang
+        course.lang = options.lang
         course.linked_at = timezone.now()
         course.save()
         logger.info("created WIMS class %s on %s for course %s", course.qclass, server.name, course.pk)

@@ -1,8 +1,10 @@
 """A validated LTI launch → a logged-in WIMS URL. The business logic of the launch, in one place.
 
 adm/raw call budget (asserted in tests): a returning user costs 1 call (authuser); a student's first
-launch in a linked class 2 (adduser, authuser); a teacher 1 (authuser as supervisor), plus addclass the
-very first time. Nothing is left half-done: every step is idempotent, so a relaunch completes it.
+launch in a linked class 2 (adduser, authuser); a teacher's launch none (the teacher pages open; entering
+WIMS as supervisor is one authuser). A course is linked to a WIMS class by a teacher on the linking page
+(services/linking.py), never by the launch itself. Nothing is left half-done: every step is
+idempotent, so a relaunch completes it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsUserNotFound
 
 from .accounts import account_ensure, lms_user_for_launch, wims_user_create
-from .courses import course_create_class, course_for_launch
+from .courses import course_for_launch
+from .grades.services import course_services_record
 from .servers import wims_client_for
 
 logger = logging.getLogger(__name__)
@@ -52,16 +55,21 @@ def resource_link_for_launch(*, course: Course, claims: LaunchClaims) -> Resourc
     }
     try:
         with transaction.atomic():
-            link, created = ResourceLink.objects.get_or_create(
+            link, _created = ResourceLink.objects.get_or_create(
                 course=course, resource_link_id=claims.resource_link_id, defaults=fields
             )
     except IntegrityError:
-        link, created = (
+        link, _created = (
             ResourceLink.objects.get(course=course, resource_link_id=claims.resource_link_id),
             False,
         )
-    changed = {k: v for k, v in fields.items() if v and getattr(link, k) != v}
-    if not created and changed:
+    changed: dict[str, object] = {k: v for k, v in fields.items() if v and getattr(link, k) != v}
+    bound = claims.bound_activity()
+    if bound is not None and not link.kind:
+        # First sight of a link placed with `sheet=N`/`exam=N` (by hand or by deep linking): bind it, so
+        # its grades flow to this link's column. A binding chosen by the teacher is never overwritten.
+        changed["kind"], changed["number"] = bound
+    if changed:
         ResourceLink.objects.filter(pk=link.pk).update(**changed)
         for key, value in changed.items():
             setattr(link, key, value)
@@ -125,15 +133,14 @@ def _authuser_student(
 
 
 def launch_enter_wims(*, platform: Platform, claims: LaunchClaims, client_ip: str | None) -> LaunchResult:
-    """Resolve a validated launch. Learners get their logged-in WIMS URL; staff get the course ready
-    (its class created on the very first staff launch) and go to the teacher pages."""
+    """Resolve a validated launch. Learners get their logged-in WIMS URL; staff go to the teacher pages
+    (the linking page while the course has no WIMS class: the view decides from `course.is_linked`)."""
     course = course_for_launch(platform=platform, claims=claims)
     user = lms_user_for_launch(platform=platform, claims=claims)
-    if not course.is_linked:
-        if not claims.is_staff:
-            raise CourseNotLinked(course.pk)
-        course = course_create_class(course=course, claims=claims)
+    if not course.is_linked and not claims.is_staff:
+        raise CourseNotLinked(course.pk)
     link = resource_link_for_launch(course=course, claims=claims)
+    course_services_record(course=course, claims=claims)  # roster (NRPS) and AGS scopes for the grade sync
     if claims.is_staff:
         return LaunchResult(course=course, user=user, link=link, as_staff=True)
     assert course.wims_server is not None
@@ -149,6 +156,13 @@ def launch_enter_wims(*, platform: Platform, claims: LaunchClaims, client_ip: st
         activity=target_activity(link=link, claims=claims),
     )
     return LaunchResult(course=course, user=user, link=link, as_staff=False, url=url, quser=account.quser)
+
+
+def launch_deep_linking(*, platform: Platform, claims: LaunchClaims) -> tuple[Course, LmsUser]:
+    """A staff deep-linking request: the course and the teacher (no WIMS call, no resource link)."""
+    course = course_for_launch(platform=platform, claims=claims)
+    user = lms_user_for_launch(platform=platform, claims=claims)
+    return course, user
 
 
 def supervisor_enter_wims(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import deep_linking, lineitems, nrps, oidc, scores
+from . import course_page, deep_linking, lineitems, nrps, oidc, scores
 from .claims import DeepLinkingSettings, LaunchSpec, PlatformInfo
 from .deep_linking import DeepLinkingResult, DeepLinkSession
 from .faults import FaultInjector
@@ -72,6 +72,7 @@ class DevPlatform:
         self.line_items: dict[int, LineItem] = {}
         self.deep_link_sessions: dict[str, DeepLinkSession] = {}
         self.deep_linking_results: list[DeepLinkingResult] = []
+        self.course_pages: dict[str, tuple[LoginInitiation, str]] = {}  # pages framing a launch
         self.issued_id_tokens: list[IssuedIdToken] = []
         self.auth_errors: list[str] = []
         self.request_log: list[LoggedRequest] = []
@@ -454,7 +455,13 @@ class DevPlatform:
         self._log(request, response.status)
         return response
 
+    def course_page_url(self, initiation: LoginInitiation, title: str = "WIMS") -> str:
+        """A course page of this LMS framing the tool: it submits `initiation` into an iframe."""
+        return course_page.register(self, initiation, title)
+
     def _dispatch(self, request: Request) -> Response:
+        if request.path.startswith(course_page.PATH):
+            return course_page.handle(self, request)
         route = self.urls.route(request.path, request.arg("type_id"))
         if route is None:
             return json_response(404, {"error": f"no such endpoint {request.path}"})

@@ -26,7 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "wims_lti/teacher/dashboard.html",
-        {"t": teacher, "course": teacher.course, "link": teacher.link},
+        {"t": teacher, "course": teacher.course, "link": teacher.link, "page": "dashboard"},
     )
 
 

@@ -1,0 +1,178 @@
+"""LTI Dynamic Registration 1.0: a platform registers the tool from one pasted URL.
+
+The admin creates an invitation (`manage.py lti_invite --wims-server NAME`): a signed, expiring,
+single-use URL. The LMS administrator pastes it into Moodle 4.1+ ("Register LTI Advantage tool") or
+Canvas; the platform opens it with `openid_configuration` (and usually `registration_token`). We
+fetch and check the platform's configuration, POST our client registration to its
+`registration_endpoint`, store the Platform (and the deployment it returns), and tell the platform we
+are done (`postMessage({subject: "org.imsglobal.lti.close"})`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+
+from wims_lti.models import Deployment, Platform, WimsServer
+from wims_lti.services.keys import toolkey_ensure
+from wims_lti.services.platforms import tool_urls
+
+from .http import TimeoutSession
+
+SALT = "wims-lti.dynamic-registration.v1"
+USED_PREFIX = "lti:dynreg-used:"
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+SCOPES = (
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+)
+TOOL_NAME = "WIMS"
+
+
+class RegistrationError(Exception):
+    """The registration cannot proceed; the message is safe to show to the LMS administrator."""
+
+
+@dataclass(frozen=True)
+class Invitation:
+    wims_server: WimsServer
+    nonce: str
+    accept_deployments: bool
+
+
+def invitation_create(*, wims_server: WimsServer, accept_deployments: bool = True) -> str:
+    """A token for the registration URL `/lti/register/<token>/`."""
+    return signing.dumps(
+        {"s": wims_server.pk, "n": secrets.token_urlsafe(12), "a": accept_deployments}, salt=SALT
+    )
+
+
+def invitation_read(token: str) -> Invitation:
+    try:
+        data = signing.loads(token, salt=SALT, max_age=settings.LTI_REGISTRATION_INVITATION_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise RegistrationError("This registration link has expired: ask for a new one.") from exc
+    except signing.BadSignature as exc:
+        raise RegistrationError("This registration link is not valid.") from exc
+    server = WimsServer.objects.filter(pk=data.get("s")).first()
+    if server is None:
+        raise RegistrationError("The WIMS server of this registration link no longer exists.")
+    if cache.get(USED_PREFIX + data["n"]):
+        raise RegistrationError("This registration link was already used: ask for a new one.")
+    return Invitation(wims_server=server, nonce=data["n"], accept_deployments=bool(data.get("a", True)))
+
+
+def _fetch_platform_configuration(url: str, session: requests.Session) -> dict[str, Any]:
+    if urlsplit(url).scheme not in ("https", "http"):
+        raise RegistrationError("The platform's configuration URL is not an http(s) URL.")
+    try:
+        response = session.get(url, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        config = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise RegistrationError("The platform's configuration could not be read.") from exc
+    issuer = str(config.get("issuer") or "")
+    # The spec: the configuration URL must live under the issuer (a platform cannot claim another's).
+    if not issuer or not url.startswith(issuer.rstrip("/")):
+        raise RegistrationError("The platform's configuration does not match its issuer.")
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
+        if not config.get(key):
+            raise RegistrationError(f"The platform's configuration lacks {key}.")
+    return config
+
+
+def _client_registration(*, urls: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
+    host = urlsplit(urls["tool_url"]).hostname or ""
+    supported = {m.get("type") for m in config.get(PLATFORM_CONFIGURATION, {}).get("messages_supported", [])}
+    messages = [{"type": "LtiResourceLinkRequest", "target_link_uri": urls["tool_url"], "label": TOOL_NAME}]
+    if not supported or "LtiDeepLinkingRequest" in supported:
+        messages.append(
+            {"type": "LtiDeepLinkingRequest", "target_link_uri": urls["deep_linking_url"], "label": TOOL_NAME}
+        )
+    offered = set(config.get("scopes_supported") or SCOPES)
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": urls["initiate_login_url"],
+        "redirect_uris": [urls["redirect_uris"]],
+        "client_name": TOOL_NAME,
+        "jwks_uri": urls["public_keyset_url"],
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join(s for s in SCOPES if s in offered),
+        TOOL_CONFIGURATION: {
+            "domain": host,
+            "target_link_uri": urls["tool_url"],
+            "custom_parameters": {},
+            "claims": ["iss", "sub", "name", "given_name", "family_name", "email", "locale"],
+            "messages": messages,
+        },
+    }
+
+
+def platform_register_dynamically(
+    *, invitation: Invitation, openid_configuration: str, registration_token: str, base_url: str
+) -> Platform:
+    """Run the whole exchange and store the registration. Marks the invitation used on success."""
+    session = TimeoutSession()
+    config = _fetch_platform_configuration(openid_configuration, session)
+    toolkey_ensure()
+    platform = Platform(uuid=uuid.uuid4())  # its public id is in the URLs we send
+    urls = tool_urls(platform=platform, base_url=base_url)
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        response = session.post(
+            config["registration_endpoint"],
+            json=_client_registration(urls=urls, config=config),
+            headers=headers,
+        )
+        response.raise_for_status()
+        answer = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise RegistrationError("The platform refused the tool's registration.") from exc
+    client_id = str(answer.get("client_id") or "")
+    if not client_id:
+        raise RegistrationError("The platform's answer has no client_id.")
+    deployment_id = str((answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id") or "")
+    product = (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code") or "LMS"
+    with transaction.atomic():
+        existing = Platform.objects.filter(issuer=config["issuer"], client_id=client_id).first()
+        if existing is not None:
+            platform = existing
+        platform.name = platform.name or f"{product} ({urlsplit(config['issuer']).hostname})"
+        platform.issuer = config["issuer"]
+        platform.client_id = client_id
+        platform.auth_login_url = config["authorization_endpoint"]
+        platform.auth_token_url = config["token_endpoint"]
+        platform.keyset_url = config["jwks_uri"]
+        platform.default_wims_server = invitation.wims_server
+        platform.unknown_deployment_policy = (
+            Platform.DeploymentPolicy.ACCEPT
+            if invitation.accept_deployments
+            else Platform.DeploymentPolicy.PENDING
+        )
+        platform.full_clean()
+        platform.save()
+        if deployment_id:
+            Deployment.objects.update_or_create(
+                platform=platform,
+                deployment_id=deployment_id,
+                defaults={"status": Deployment.Status.ACCEPTED},
+            )
+    cache.set(USED_PREFIX + invitation.nonce, 1, timeout=settings.LTI_REGISTRATION_INVITATION_MAX_AGE + 60)
+    return platform
