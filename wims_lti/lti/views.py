@@ -43,6 +43,7 @@ from wims_lti.wims.errors import (
 from .claims import LaunchClaims
 from .deep_linking import DeepLinkingRefused, deep_linking_settings
 from .launch import WimsMessageLaunch, launch_data_storage
+from .migration import verified_lti11_identity
 from .tool_config import DbToolConf, DeploymentPending
 
 logger = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ def launch(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> Http
     resolved = platform or _platform_of(claims)
     if claims.message_type == DEEP_LINKING:
         return _deep_linking(request, resolved, claims, body)
-    return _enter_wims(request, resolved, claims)
+    return _enter_wims(request, resolved, claims, body)
 
 
 def _deep_linking(
@@ -209,10 +210,20 @@ def _platform_of(claims: LaunchClaims) -> Platform:
     return Platform.objects.get(issuer=claims.issuer, client_id=claims.client_id, is_active=True)
 
 
-def _enter_wims(request: HttpRequest, platform: Platform, claims: LaunchClaims) -> HttpResponse:
+def _enter_wims(
+    request: HttpRequest, platform: Platform, claims: LaunchClaims, body: Mapping[str, Any]
+) -> HttpResponse:
     lang = claims.lang
+    lti11 = verified_lti11_identity(
+        body=body,
+        client_id=claims.client_id,
+        consumer_key=platform.lti11_consumer_key,
+        secret=platform.lti11_secret,
+    )
     try:
-        result = launch_enter_wims(platform=platform, claims=claims, client_ip=client_ip(request))
+        result = launch_enter_wims(
+            platform=platform, claims=claims, client_ip=client_ip(request), lti11=lti11
+        )
     except CourseNotLinked:
         return error_page(
             request,

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStamped
+from .fields import EncryptedTextField
 
 
 class Platform(TimeStamped):
@@ -22,15 +23,19 @@ class Platform(TimeStamped):
     name = models.CharField(_("name"), max_length=200)
     issuer = models.CharField(_("issuer"), max_length=500)
     client_id = models.CharField(_("client id"), max_length=500)
-    auth_login_url = models.URLField(_("OIDC authorization URL"), max_length=1000)
-    auth_token_url = models.URLField(_("OAuth2 token URL"), max_length=1000)
+    auth_login_url = models.URLField(
+        _("OIDC authorization URL"), max_length=1000, blank=True
+    )  # empty: LTI 1.1 only
+    auth_token_url = models.URLField(
+        _("OAuth2 token URL"), max_length=1000, blank=True
+    )  # empty: LTI 1.1 only
     auth_audience = models.CharField(
         _("token audience"),
         max_length=1000,
         blank=True,
         help_text=_("Leave empty to use the token URL (D2L wants https://api.brightspace.com/auth/token)."),
     )
-    keyset_url = models.URLField(_("platform JWKS URL"), max_length=1000)
+    keyset_url = models.URLField(_("platform JWKS URL"), max_length=1000, blank=True)  # empty: LTI 1.1 only
     default_wims_server = models.ForeignKey(
         "wims_lti.WimsServer",
         verbose_name=_("default WIMS server"),
@@ -50,6 +55,12 @@ class Platform(TimeStamped):
         default=DeploymentPolicy.PENDING,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # LTI 1.1 consumer key and secret this platform used before moving to 1.3: they verify the LTI 1.1
+    # migration claim of 1.3 launches, so users keep their WIMS accounts.
+    lti11_consumer_key = models.CharField(
+        _("LTI 1.1 consumer key"), max_length=255, blank=True, db_index=True
+    )
+    lti11_secret = EncryptedTextField(_("LTI 1.1 shared secret"), blank=True)
 
     class Meta:
         verbose_name = _("LTI platform")

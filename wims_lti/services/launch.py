@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.db import IntegrityError, transaction
 
 from wims_lti.lti.claims import LaunchClaims
+from wims_lti.lti.migration import Lti11Identity
 from wims_lti.models import Course, LmsUser, Platform, ResourceLink, SupervisorEntry, WimsAccount
 from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsUserNotFound
@@ -23,6 +24,7 @@ from wims_lti.wims.errors import WimsUserNotFound
 from .accounts import account_ensure, lms_user_for_launch, wims_user_create
 from .courses import course_for_launch
 from .grades.services import course_services_record
+from .migration import migration_adopt_account, migration_adopt_course
 from .servers import wims_client_for
 
 logger = logging.getLogger(__name__)
@@ -132,11 +134,17 @@ def _authuser_student(
     return auth.home_url, auth.wims_session
 
 
-def launch_enter_wims(*, platform: Platform, claims: LaunchClaims, client_ip: str | None) -> LaunchResult:
+def launch_enter_wims(
+    *, platform: Platform, claims: LaunchClaims, client_ip: str | None, lti11: Lti11Identity | None = None
+) -> LaunchResult:
     """Resolve a validated launch. Learners get their logged-in WIMS URL; staff go to the teacher pages
     (the linking page while the course has no WIMS class: the view decides from `course.is_linked`)."""
+    if lti11 is not None:
+        migration_adopt_course(platform=platform, claims=claims, identity=lti11)
     course = course_for_launch(platform=platform, claims=claims)
     user = lms_user_for_launch(platform=platform, claims=claims)
+    if lti11 is not None and course.is_linked:
+        migration_adopt_account(course=course, user=user, identity=lti11)
     if not course.is_linked and not claims.is_staff:
         raise CourseNotLinked(course.pk)
     link = resource_link_for_launch(course=course, claims=claims)

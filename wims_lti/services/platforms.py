@@ -24,6 +24,8 @@ def platform_register(
     auth_audience: str = "",
     institution: str = "",
     accept_unknown_deployments: bool = False,
+    lti11_consumer_key: str = "",
+    lti11_secret: str = "",
 ) -> Platform:
     """Create or update the registration (issuer, client_id) and accept the given deployments."""
     fields = {
@@ -34,6 +36,8 @@ def platform_register(
         "auth_audience": auth_audience,
         "default_wims_server": wims_server,
         "institution": institution,
+        "lti11_consumer_key": lti11_consumer_key,
+        "lti11_secret": lti11_secret,
         "unknown_deployment_policy": (
             Platform.DeploymentPolicy.ACCEPT
             if accept_unknown_deployments

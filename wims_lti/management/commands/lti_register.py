@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--auth-audience", default="")
         parser.add_argument("--institution", default="")
         parser.add_argument("--accept-unknown-deployments", action="store_true")
+        parser.add_argument(
+            "--lti11-consumer-key",
+            default="",
+            help="the LTI 1.1 consumer key this platform used (verifies its migration claim)",
+        )
+        parser.add_argument("--lti11-secret", default="", help="its LTI 1.1 secret (or env LTI11_SECRET)")
         parser.add_argument("--base-url", help="the bridge's public URL (default: PUBLIC_BASE_URL)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -46,6 +53,8 @@ class Command(BaseCommand):
                 auth_audience=opts["auth_audience"],
                 institution=opts["institution"],
                 accept_unknown_deployments=opts["accept_unknown_deployments"],
+                lti11_consumer_key=opts["lti11_consumer_key"],
+                lti11_secret=opts["lti11_secret"] or os.environ.get("LTI11_SECRET", ""),
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
