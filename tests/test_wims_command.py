@@ -181,3 +181,27 @@ def test_subprocess_closed_port_exits_2() -> None:
     )
     assert done.returncode == 2 and "WimsUnreachable" in done.stderr
     assert PASSWD not in done.stdout + done.stderr
+
+
+@pytest.mark.django_db
+def test_stored_server_by_name(emulator_target: WimsTarget) -> None:
+    from wims_lti.models import WimsServer
+
+    WimsServer.objects.create(
+        name="main", url=emulator_target.url, ident=emulator_target.ident, passwd=emulator_target.passwd
+    )
+    code, out, err = run("--server", "main", "checkident")
+    assert code == 0, err
+    assert json.loads(out)["message"] == "Connection accepted"
+    assert emulator_target.passwd not in out + err
+
+
+@pytest.mark.django_db
+def test_unknown_stored_server_exits_2() -> None:
+    code, _, err = run("--server", "nope", "checkident")
+    assert code == 2 and "no WIMS server named 'nope'" in err
+
+
+def test_url_or_server_is_required() -> None:
+    code, _, err = run("checkident")
+    assert code == 2 and "--server NAME, or --url and --ident" in err

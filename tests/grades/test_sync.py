@@ -199,15 +199,21 @@ def test_line_item_found_or_created_once_and_recreated_only_when_really_gone(
     assert GradeLineItem.objects.get(link=link).origin == "found"
     assert len(env.platform.requests_matching(r"/line_?items(\?|$)", "POST")) == 1
 
-    # Deleted in the LMS: 404, the container confirms, a new column is made and the score resent.
+    # Deleted in the LMS with no score change since: the next sync sees it (one GET, 404 confirmed by
+    # the container), makes a new column and refills it: no grade lost.
     env.platform.delete_line_item(env.platform.line_item(GradeLineItem.objects.get(link=link).url))
-    run = env.sync()  # the ledger says unchanged... until the next change
-    env.score(student, 90)
     run = env.sync()
     act = env.activity(run, link)
     assert act.status == "done" and act.posted == 1
     new = GradeLineItem.objects.get(link=link)
-    assert new.origin == "created" and env.platform.gradebook.get(new.url, student.user.sub).grade == 9
+    assert new.origin == "created" and env.platform.gradebook.get(new.url, student.user.sub).grade == 8.5
+    assert len(env.platform.requests_matching(r"/line_?items(\?|$)", "POST")) == 2
+    # A later score change goes to the new column; an unchanged resync sends nothing.
+    env.score(student, 90)
+    env.sync()
+    assert env.platform.gradebook.get(new.url, student.user.sub).grade == 9
+    act = env.activity(env.sync(), link)
+    assert (act.posted, act.unchanged) == (0, 1)
 
 
 def test_404_with_the_container_also_refusing_keeps_the_line_item(grade_env: GradeEnv) -> None:

@@ -69,9 +69,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--url", required=True, help="WIMS CGI URL, e.g. https://wims.example.org/wims/wims.cgi"
+            "--server",
+            help="a WIMS server stored with `manage.py wims_server add` (instead of --url/--ident)",
         )
-        parser.add_argument("--ident", required=True, help="adm/raw ident (the connection file's name)")
+        parser.add_argument("--url", help="WIMS CGI URL, e.g. https://wims.example.org/wims/wims.cgi")
+        parser.add_argument("--ident", help="adm/raw ident (the connection file's name)")
         parser.add_argument("--passwd", help="adm/raw password (default: environment variable WIMS_PASSWD)")
         parser.add_argument(
             "--user-agent", help="first word of the User-Agent (default: settings.WIMS_USER_AGENT)"
@@ -83,7 +85,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        passwd = options["passwd"] or os.environ.get("WIMS_PASSWD", "")
+        if options["server"]:
+            from wims_lti.models import WimsServer
+
+            server = WimsServer.objects.filter(name=options["server"]).first()
+            if server is None:
+                self.stderr.write(
+                    f"error: no WIMS server named {options['server']!r} (see manage.py wims_server list)"
+                )
+                raise SystemExit(EXIT_FAILURE)
+            options["url"], options["ident"] = server.url, server.ident
+            passwd = options["passwd"] or server.passwd
+        else:
+            if not options["url"] or not options["ident"]:
+                self.stderr.write("error: give --server NAME, or --url and --ident")
+                raise SystemExit(EXIT_FAILURE)
+            passwd = options["passwd"] or os.environ.get("WIMS_PASSWD", "")
         if not passwd:
             self.stderr.write("error: give --passwd or set WIMS_PASSWD")
             raise SystemExit(EXIT_FAILURE)

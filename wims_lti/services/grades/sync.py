@@ -254,6 +254,10 @@ def _post_all(
         item = line_item_for(link=act.link, ags=ags, gone_url=gone_url)
         ledger = {e.lms_user_id: e for e in ScoreLedger.objects.filter(line_item=item)}
         rejected_retry = dt.timedelta(hours=settings.GRADE_REJECTED_RETRY_HOURS)
+        if not gone_url and _column_vanished(ags, item, ledger, todo, rejected_retry):
+            logger.warning("line item %s was deleted in the LMS: making a new one and refilling it", item.url)
+            gone_url = item.url
+            continue
         last_progress = time.monotonic()
         tally.posted = tally.unchanged = tally.failed = 0
         tally.errors = []
@@ -326,6 +330,32 @@ def _post_all(
             _finish(act, tally)
             return
     _finish(act, tally, "lineitem_gone", "the line item was deleted twice", failed=True)
+
+
+def _column_vanished(
+    ags: AgsClient,
+    item: GradeLineItem,
+    ledger: dict[int, ScoreLedger],
+    todo: list[tuple[LmsUser, LmsScore]],
+    rejected_retry: dt.timedelta,
+) -> bool:
+    """With nothing to post, a POST would never reveal a column deleted in the LMS: when the ledger
+    says the LMS holds scores, one GET checks the column (a 404 confirmed by the container = gone)."""
+    held = (ScoreLedger.Status.SENT, ScoreLedger.Status.SUPERSEDED)
+    if not any(e.status in held for e in ledger.values()):
+        return False
+    now = timezone.now()
+    for user, score in todo:
+        decision = ledger_decide(
+            entry=ledger.get(user.pk), score=score, now=now, rejected_retry=rejected_retry
+        )
+        if decision.action not in (Action.UNCHANGED, Action.KNOWN_REFUSAL):
+            return False  # something will be posted: the POST answers for the column
+    try:
+        ags.line_item(item.url)
+    except AgsError as exc:
+        return exc.status == 404 and line_item_confirm_gone(item=item, ags=ags)
+    return False
 
 
 def _record(
