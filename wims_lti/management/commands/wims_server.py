@@ -60,7 +60,8 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps({"removed": opts["name"]}))
                 return
             if action == "check":
-                self._check(wims_server_get(name=opts["name"]))
+                server = wims_server_get(name=opts["name"])
+                self.stdout.write(json.dumps({"server": server.name, "checkident": self._check(server)}))
                 return
             passwd = opts.get("passwd") or os.environ.get("WIMS_PASSWD")
             if action == "add":
@@ -85,18 +86,19 @@ class Command(BaseCommand):
                 )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        self.stdout.write(
-            json.dumps(
-                {"name": server.name, "url": server.url, "ident": server.ident, "rclass": server.rclass},
-                indent=2,
-            )
-        )
+        out: dict[str, str] = {
+            "name": server.name,
+            "url": server.url,
+            "ident": server.ident,
+            "rclass": server.rclass,
+        }
         if opts.get("check"):
-            self._check(server)
+            out["checkident"] = self._check(server)
+        self.stdout.write(json.dumps(out, indent=2))
 
-    def _check(self, server: WimsServer) -> None:
+    def _check(self, server: WimsServer) -> str:
+        """checkident on the server; a failure is a command error naming the server."""
         try:
-            reply = wims_client_for(server).checkident()
+            return wims_client_for(server).checkident().message
         except WimsError as exc:
             raise CommandError(f"WIMS server {server.name}: {exc}") from exc
-        self.stdout.write(json.dumps({"server": server.name, "checkident": reply.message}))
