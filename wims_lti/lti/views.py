@@ -30,15 +30,9 @@ from wims_lti.services.keys import NoSigningKey, tool_jwks
 from wims_lti.services.launch import CourseNotLinked, launch_deep_linking, launch_enter_wims
 from wims_lti.services.locks import LockTimeout
 from wims_lti.views.client_ip import client_ip
-from wims_lti.views.errors import error_page
+from wims_lti.views.errors import error_page, wims_error_page
 from wims_lti.views.teacher.auth import issue_teacher_token
-from wims_lti.wims.errors import (
-    WimsClassNotFound,
-    WimsConnectionRefused,
-    WimsError,
-    WimsErrorReply,
-    WimsUnreachable,
-)
+from wims_lti.wims.errors import WimsError
 
 from .claims import LaunchClaims
 from .deep_linking import DeepLinkingRefused, deep_linking_settings
@@ -233,46 +227,8 @@ def _enter_wims(
             message=_("Your teacher has not linked this course to a WIMS class yet."),
             advice=_("Try again later, or ask your teacher to open the WIMS link once."),
         )
-    except WimsUnreachable as exc:
-        logger.error("launch: WIMS unreachable: %s", exc)
-        return error_page(
-            request,
-            status=503,
-            lang=lang,
-            title=_("WIMS cannot be reached right now"),
-            message=_("The WIMS server did not answer in time."),
-            advice=_("Try again in a few minutes. If it lasts, tell your administrator."),
-        )
-    except WimsClassNotFound as exc:
-        logger.error("launch: WIMS class gone: %s", exc)
-        return error_page(
-            request,
-            status=502,
-            lang=lang,
-            title=_("The WIMS class of this course no longer exists"),
-            message=_("WIMS says the class linked to this course does not exist any more."),
-            advice=_("Tell your teacher: the course must be linked to a WIMS class again."),
-        )
-    except WimsConnectionRefused as exc:
-        logger.error("launch: WIMS class refuses the connection: %s", exc)
-        return error_page(
-            request,
-            status=502,
-            lang=lang,
-            title=_("WIMS refused the connection to this class"),
-            message=_("The WIMS class linked to this course does not accept connections from this tool."),
-            advice=_("Tell your administrator (class_connections of the WIMS class)."),
-        )
-    except (WimsErrorReply, WimsError) as exc:
-        logger.error("launch: WIMS error: %s", exc)
-        return error_page(
-            request,
-            status=502,
-            lang=lang,
-            title=_("WIMS refused the request"),
-            message=_("The WIMS server answered with an error."),
-            advice=_("Click the link again. If it keeps failing, tell your administrator."),
-        )
+    except WimsError as exc:
+        return wims_error_page(request, exc, action="launch", lang=lang, for_teacher=claims.is_staff)
     except LockTimeout:
         return error_page(
             request,

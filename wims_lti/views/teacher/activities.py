@@ -17,11 +17,10 @@ from wims_lti.services.activities import (
     resource_link_bind,
     resource_link_unbind,
 )
-from wims_lti.views.errors import error_page
+from wims_lti.views.errors import error_page, wims_error_page
 from wims_lti.wims.errors import WimsError
 
 from .auth import TeacherContext, teacher_view
-from .wims_errors import wims_error_page
 
 
 def _teacher(request: HttpRequest) -> TeacherContext:

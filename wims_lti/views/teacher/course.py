@@ -27,6 +27,7 @@ from wims_lti.services.linking import (
     course_unlink,
 )
 from wims_lti.services.locks import LockTimeout
+from wims_lti.views.errors import wims_error_page
 from wims_lti.wims.errors import (
     WimsClassNotFound,
     WimsConnectionRefused,
@@ -36,7 +37,6 @@ from wims_lti.wims.errors import (
 
 from .auth import TeacherContext, teacher_view
 from .forms import CreateClassForm, LinkClassForm
-from .wims_errors import wims_error_page
 
 logger = logging.getLogger(__name__)
 

@@ -6,13 +6,12 @@ import logging
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from wims_lti.services.launch import supervisor_enter_wims
 from wims_lti.views.client_ip import client_ip
-from wims_lti.views.errors import error_page
-from wims_lti.wims.errors import WimsError, WimsUnreachable
+from wims_lti.views.errors import wims_error_page
+from wims_lti.wims.errors import WimsError
 
 from .auth import TeacherContext, teacher_view
 
@@ -44,22 +43,6 @@ def open_wims(request: HttpRequest) -> HttpResponse:
             roles=list(teacher.roles),
             client_ip=client_ip(request),
         )
-    except WimsUnreachable as exc:
-        logger.error("supervisor entry: WIMS unreachable: %s", exc)
-        return error_page(
-            request,
-            status=503,
-            title=_("WIMS cannot be reached right now"),
-            message=_("The WIMS server did not answer in time."),
-            advice=_("Try again in a few minutes. If it lasts, tell your administrator."),
-        )
     except WimsError as exc:
-        logger.error("supervisor entry: WIMS error: %s", exc)
-        return error_page(
-            request,
-            status=502,
-            title=_("WIMS refused the request"),
-            message=_("The WIMS server answered with an error."),
-            advice=_("Click the link again. If it keeps failing, tell your administrator."),
-        )
+        return wims_error_page(request, exc, action="supervisor entry")
     return HttpResponseRedirect(url)

@@ -21,11 +21,10 @@ from wims_lti.services.activities import (
     activity_resource_id,
     course_activities,
 )
-from wims_lti.views.errors import error_page
+from wims_lti.views.errors import error_page, wims_error_page
 from wims_lti.wims.errors import WimsError
 
 from .auth import TeacherContext, teacher_view
-from .wims_errors import wims_error_page
 
 logger = logging.getLogger(__name__)
 
