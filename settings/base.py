@@ -1,8 +1,10 @@
 """Settings shared by every environment. Everything configurable is read here, from the environment."""
 
 from pathlib import Path
+from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("WIMS_LTI_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -214,3 +216,50 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": GRADE_SYNC_QUEUE, "expires": GRADE_SYNC_INTERVAL * 60 * 0.9},
     },
 }
+
+# LTI 1.1 launches (OAuth1): accepted oauth_timestamp skew in seconds, either way; each nonce is kept
+# in the cache (Redis) for twice this window, so a replay inside the window is refused.
+LTI11_TIMESTAMP_WINDOW = env.int("LTI11_TIMESTAMP_WINDOW", default=300)
+
+# --- Observability (docs/operations.md) -------------------------------------------------------------
+# Log lines as plain text (default) or one JSON object per line (production's default); both carry the
+# request id (correlation id) and, in Celery tasks, the task id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+_logging: Any = LOGGING
+_logging["filters"]["task"] = {"()": "wims_lti.observability.logging.TaskIdFilter"}
+_logging["formatters"]["json"] = {"()": "wims_lti.observability.logging.JsonFormatter"}
+_logging["handlers"]["console"]["filters"] = ["correlation", "task"]
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
+_logging["handlers"]["console"]["formatter"] = LOG_FORMAT
+# Celery workers log through LOGGING above (same format, task ids) instead of Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics (Prometheus): open to loopback callers that came through no proxy, and to
+# "Authorization: Bearer METRICS_TOKEN" when set. Counters live in Redis (METRICS_REDIS_URL, default
+# REDIS_URL) so that web and Celery processes in any container add to the same totals.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOW_LOOPBACK = env.bool("METRICS_ALLOW_LOOPBACK", default=True)
+METRICS_REDIS_URL = env.str("METRICS_REDIS_URL", default="")
+METRICS_KEY_PREFIX = env.str("METRICS_KEY_PREFIX", default="wims_lti:metrics:")
+MIDDLEWARE = [*MIDDLEWARE, "wims_lti.observability.middleware.LaunchMetricsMiddleware"]
+# /health/ also asks each WIMS server `checkident` (reported, never turning /health/ into a 503: a WIMS
+# outage must not get the web container restarted); the answers are cached this many seconds.
+HEALTH_WIMS_TIMEOUT = env.float("HEALTH_WIMS_TIMEOUT", default=2.0)
+HEALTH_WIMS_CACHE_SECONDS = env.int("HEALTH_WIMS_CACHE_SECONDS", default=15)
+
+# --- Privacy and housekeeping (manage.py forget_user / purge; docs/operations.md) ----------------------
+# Sync runs (with their per-activity results and per-user errors) and supervisor entries (who entered
+# WIMS as supervisor, from which IP) older than this many days are deleted by the daily purge; 0 keeps
+# them forever. OIDC states and nonces expire by themselves (Redis TTLs).
+SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=90)
+SUPERVISOR_LOG_RETENTION_DAYS = env.int("SUPERVISOR_LOG_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["housekeeping-purge"] = {
+    "task": "wims_lti.tasks.housekeeping_purge",
+    "schedule": 24 * 3600,
+    "options": {"expires": 3600},
+}
+
+# --- Demo mode ("Try it" at /demo/, wims_lti/demo) -------------------------------------------------
+# Starts the built-in dev LTI platform and WIMS emulator inside the web process. On by default in
+# settings/local.py; settings/production.py refuses to start with it.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)

@@ -8,3 +8,6 @@ DEBUG = env.bool("DEBUG", default=True)
 # Static files straight from the apps in development; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# "Try it" (/demo/): the built-in dev LTI platform and WIMS emulator, in the web process.
+DEMO_MODE = env.bool("DEMO_MODE", default=True)

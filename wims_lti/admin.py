@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wims_lti.api.privacy_admin import forget_lms_users
 from wims_lti.models import (
     Course,
     Deployment,
@@ -86,7 +87,7 @@ class DeploymentAdmin(admin.ModelAdmin):
 @admin.register(ToolKey)
 class ToolKeyAdmin(admin.ModelAdmin):
     list_display = ["kid", "status", "created", "activated_at", "retired_at"]
-    fields = ["kid", "status", "public_jwk", "created", "activated_at", "retired_at"]
+    fields = ("kid", "status", "public_jwk", "created", "activated_at", "retired_at")
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
@@ -104,6 +105,7 @@ class CourseAdmin(admin.ModelAdmin):
 class LmsUserAdmin(admin.ModelAdmin):
     list_display = ["__str__", "platform", "sub", "email"]
     search_fields = ["sub", "given_name", "family_name", "email"]
+    actions = [forget_lms_users]  # privacy requests (wims_lti/api/privacy_admin.py)
 
 
 @admin.register(WimsAccount)
@@ -142,7 +144,7 @@ class ActivitySyncInline(admin.TabularInline):
     model = ActivitySync
     extra = 0
     can_delete = False
-    fields = ["link", "status", "read", "posted", "unchanged", "failed", "message", "attempts", "finished"]
+    fields = ("link", "status", "read", "posted", "unchanged", "failed", "message", "attempts", "finished")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
@@ -172,3 +174,20 @@ class GradeLineItemAdmin(_ReadOnlyAdmin):
 class ScoreLedgerAdmin(_ReadOnlyAdmin):
     list_display = ["line_item", "lms_user", "status", "score_given", "score_maximum", "timestamp"]
     list_filter = ["status"]
+
+
+# --- LTI 1.1 Basic Outcomes targets (written by 1.1 launches and the legacy gateway import) ------------
+from wims_lti.models import Lti11Outcome  # noqa: E402
+
+
+@admin.register(Lti11Outcome)
+class Lti11OutcomeAdmin(_ReadOnlyAdmin):
+    list_display = ["resource_link", "lms_user", "service_url", "modified"]
+    search_fields = ["lms_user__sub", "lms_user__lti11_user_id", "resource_link__resource_link_id"]
+
+
+# --- Admin API tokens (wims_lti/api/admin.py: the clear token is shown once) --------------------------
+from wims_lti.api.admin import ApiTokenAdmin  # noqa: E402
+from wims_lti.models import ApiToken  # noqa: E402
+
+admin.site.register(ApiToken, ApiTokenAdmin)

@@ -82,7 +82,9 @@ class WimsMessageLaunch(DjangoMessageLaunch):
         super().validate_nonce()  # the nonce was issued by our OIDC login
         body = self._jwt.get("body", {})
         nonce = str(body.get("nonce", ""))
-        ttl = max(int(body.get("exp", 0)) - int(time.time()), 0) + settings.LTI_CLOCK_LEEWAY + 60
+        exp = body.get("exp", 0)
+        ttl = max(int(exp) if isinstance(exp, int | float | str) else 0, int(time.time())) - int(time.time())
+        ttl += settings.LTI_CLOCK_LEEWAY + 60
         key = NONCE_USED_PREFIX + hashlib.sha256(nonce.encode()).hexdigest()
         if not cache.add(key, 1, timeout=ttl):
             raise ReplayedNonce("This launch was already used (replayed nonce).")

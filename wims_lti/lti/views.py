@@ -37,7 +37,7 @@ from wims_lti.wims.errors import WimsError
 from .claims import LaunchClaims
 from .deep_linking import DeepLinkingRefused, deep_linking_settings
 from .launch import WimsMessageLaunch, launch_data_storage
-from .migration import verified_lti11_identity
+from .migration import Lti11Identity, verified_lti11_identity
 from .tool_config import DbToolConf, DeploymentPending
 
 logger = logging.getLogger(__name__)
@@ -69,13 +69,18 @@ def _unverified_lang(request: HttpRequest) -> str | None:
         return None
 
 
-BAD_LAUNCH = dict(
-    title=_("This launch could not be verified"),
-    message=_("The link from your course did not carry a valid, fresh and signed LTI launch."),
-    advice=_(
-        "Go back to your course and click the link again. If it keeps failing, tell your administrator."
-    ),
-)
+def bad_launch_page(request: HttpRequest, *, status: int = 400, lang: str | None = None) -> HttpResponse:
+    """Every launch that fails validation gets this page (the reason is only in the log)."""
+    return error_page(
+        request,
+        status=status,
+        lang=lang,
+        title=_("This launch could not be verified"),
+        message=_("The link from your course did not carry a valid, fresh and signed LTI launch."),
+        advice=_(
+            "Go back to your course and click the link again. If it keeps failing, tell your administrator."
+        ),
+    )
 
 
 def partitioned_state_cookies(response: HttpResponse) -> HttpResponse:
@@ -95,14 +100,15 @@ def partitioned_state_cookies(response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> HttpResponse:
     platform = _platform(platform_uuid)
-    oidc = DjangoOIDCLogin(request, DbToolConf(platform), launch_data_storage=launch_data_storage())
+    # DbToolConf implements pylti1p3's ToolConfAbstract; the Django class is only annotated with its own.
+    oidc = DjangoOIDCLogin(request, DbToolConf(platform), launch_data_storage=launch_data_storage())  # type: ignore[arg-type]
     if settings.LTI_COOKIE_CHECK and request.is_secure():
         oidc.enable_check_cookies()
     try:
         return partitioned_state_cookies(oidc.redirect(launch_url(request, platform)))
     except (OIDCException, LtiException) as exc:
         logger.warning("OIDC login refused: %s", exc)
-        return error_page(request, status=400, **BAD_LAUNCH)
+        return bad_launch_page(request)
     except NoSigningKey:
         logger.error("OIDC login: the tool has no signing key (run manage.py lti_keys init)")
         return error_page(
@@ -138,27 +144,33 @@ def launch(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> Http
         )
     except (LtiException, OIDCException, NoSigningKey) as exc:
         logger.warning("launch refused: %s", exc)
-        return error_page(request, status=400, lang=lang, **BAD_LAUNCH)
+        return bad_launch_page(request, lang=lang)
 
     claims = LaunchClaims.from_jwt_body(body)
     if claims.message_type not in (RESOURCE_LINK, DEEP_LINKING):
-        return error_page(request, status=400, lang=claims.lang, **BAD_LAUNCH)
-    if not claims.sub or not claims.context_id:
-        logger.warning(
-            "launch without sub or context (sub=%r, context=%r)", bool(claims.sub), claims.context_id
-        )
-        return error_page(
-            request,
-            status=400,
-            lang=claims.lang,
-            title=_("This link must be used inside a course"),
-            message=_("The launch did not say which user and which course it comes from."),
-            advice=_("Use the link from within a course of your LMS, logged in."),
-        )
+        return bad_launch_page(request, lang=claims.lang)
+    refused = no_course_context_page(request, claims)
+    if refused is not None:
+        return refused
     resolved = platform or _platform_of(claims)
     if claims.message_type == DEEP_LINKING:
         return _deep_linking(request, resolved, claims, body)
-    return _enter_wims(request, resolved, claims, body)
+    return enter_wims(request, resolved, claims, body)
+
+
+def no_course_context_page(request: HttpRequest, claims: LaunchClaims) -> HttpResponse | None:
+    """A launch must say who and from which course (LTI 1.3 and 1.1 alike); None when it does."""
+    if claims.sub and claims.context_id:
+        return None
+    logger.warning("launch without sub or context (sub=%r, context=%r)", bool(claims.sub), claims.context_id)
+    return error_page(
+        request,
+        status=400,
+        lang=claims.lang,
+        title=_("This link must be used inside a course"),
+        message=_("The launch did not say which user and which course it comes from."),
+        advice=_("Use the link from within a course of your LMS, logged in."),
+    )
 
 
 def _deep_linking(
@@ -204,16 +216,23 @@ def _platform_of(claims: LaunchClaims) -> Platform:
     return Platform.objects.get(issuer=claims.issuer, client_id=claims.client_id, is_active=True)
 
 
-def _enter_wims(
-    request: HttpRequest, platform: Platform, claims: LaunchClaims, body: Mapping[str, Any]
+def enter_wims(
+    request: HttpRequest,
+    platform: Platform,
+    claims: LaunchClaims,
+    body: Mapping[str, Any],
+    *,
+    lti11: Lti11Identity | None = None,
 ) -> HttpResponse:
+    """The response to a validated launch (LTI 1.3, or 1.1 with its verified `lti11` identity)."""
     lang = claims.lang
-    lti11 = verified_lti11_identity(
-        body=body,
-        client_id=claims.client_id,
-        consumer_key=platform.lti11_consumer_key,
-        secret=platform.lti11_secret,
-    )
+    if lti11 is None:
+        lti11 = verified_lti11_identity(
+            body=body,
+            client_id=claims.client_id,
+            consumer_key=platform.lti11_consumer_key,
+            secret=platform.lti11_secret,
+        )
     try:
         result = launch_enter_wims(
             platform=platform, claims=claims, client_ip=client_ip(request), lti11=lti11

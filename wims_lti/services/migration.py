@@ -8,6 +8,7 @@ class is handed to their 1.3 identity. Nobody gets a second WIMS account, no cla
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from django.db import transaction
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 def migration_adopt_course(*, platform: Platform, claims: LaunchClaims, identity: Lti11Identity) -> None:
     """Before the course is looked up: move a linked LTI 1.1 course of this context to `platform`."""
+    if not identity.consumer_key:
+        return
     if Course.objects.filter(platform=platform, context_id=claims.context_id).exclude(qclass="").exists():
         return
     context_ids = {claims.context_id, identity.context_id} - {""}
@@ -46,6 +49,8 @@ def migration_adopt_course(*, platform: Platform, claims: LaunchClaims, identity
 
 def migration_adopt_account(*, course: Course, user: LmsUser, identity: Lti11Identity) -> None:
     """Before the account is looked up: hand the user's LTI 1.1 WIMS account in this class to `user`."""
+    if not identity.user_id or not identity.consumer_key:
+        return
     if user.lti11_user_id != identity.user_id:
         LmsUser.objects.filter(pk=user.pk).update(lti11_user_id=identity.user_id)
         user.lti11_user_id = identity.user_id
@@ -68,3 +73,39 @@ def migration_adopt_account(*, course: Course, user: LmsUser, identity: Lti11Ide
             course.qclass,
             user.pk,
         )
+
+
+def migration_follow_course(
+    *, platform: Platform, claims: LaunchClaims, identity: Lti11Identity
+) -> tuple[Platform, LaunchClaims]:
+    """An LTI 1.1 launch into a course that already moved to a 1.3 registration holding the same
+    consumer key follows the course there, as the user's 1.3 identity when one is known: no second
+    class for the teacher, no second WIMS account for the student."""
+    if (
+        not identity.user_id
+        or not platform.lti11_consumer_key
+        or Course.objects.filter(platform=platform, context_id=claims.context_id).exclude(qclass="").exists()
+    ):
+        return platform, claims
+    moved = (
+        Course.objects.filter(
+            context_id=claims.context_id,
+            platform__lti11_consumer_key=platform.lti11_consumer_key,
+            platform__is_active=True,
+        )
+        .exclude(platform=platform)
+        .exclude(qclass="")
+        .select_related("platform")
+        .first()
+    )
+    if moved is None:
+        return platform, claims
+    known = (
+        LmsUser.objects.filter(platform=moved.platform, lti11_user_id=identity.user_id)
+        .order_by("created")
+        .first()
+    )
+    if known is not None:
+        claims = dataclasses.replace(claims, sub=known.sub)
+    logger.info("LTI 1.1 launch follows course %s to platform %s", moved.pk, moved.platform_id)
+    return moved.platform, claims

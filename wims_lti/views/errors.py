@@ -7,6 +7,7 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from wims_lti.correlation import current_correlation_id
@@ -14,9 +15,17 @@ from wims_lti.wims.errors import WimsClassNotFound, WimsConnectionRefused, WimsE
 
 logger = logging.getLogger(__name__)
 
+Text = str | Promise  # plain or lazily translated text
+
 
 def error_page(
-    request: HttpRequest, *, status: int, title: str, message: str, advice: str = "", lang: str | None = None
+    request: HttpRequest,
+    *,
+    status: int,
+    title: Text,
+    message: Text,
+    advice: Text = "",
+    lang: str | None = None,
 ) -> HttpResponse:
     """`title`, `message` and `advice` are lazily translated strings, rendered in `lang` if given."""
     with translation.override(lang) if lang else translation.override(translation.get_language()):

@@ -1,8 +1,15 @@
-"""`/health/`: database, cache and broker status as JSON (200 when all are up, 503 otherwise)."""
+"""`/health/`: database, cache and broker status as JSON (200 when all are up, 503 otherwise).
 
+Each stored WIMS server is also asked `checkident` (short timeout, answers cached a few seconds) and
+reported under `wims`, without changing the status code: a WIMS outage is not the bridge's fault and
+must not get the web container restarted by its health check (docs/operations.md)."""
+
+import contextlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -10,6 +17,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from wims_lti.celery import app as celery_app
+from wims_lti.models import WimsServer
+from wims_lti.wims.client import WimsClient
+
+WIMS_CACHE_KEY = "health:wims"
 
 
 def _check_database() -> None:
@@ -50,9 +61,49 @@ def run_checks() -> dict[str, dict[str, object]]:
     return results
 
 
+def _probe_wims(server: WimsServer) -> dict[str, object]:
+    timeout = settings.HEALTH_WIMS_TIMEOUT
+    client = WimsClient(
+        server.url, server.ident, server.passwd, connect_timeout=timeout, read_timeout=timeout, read_retries=0
+    )
+    started = time.perf_counter()
+    try:
+        client.checkident()
+    except Exception as exc:  # reported, whatever it is (unreachable, refused ident, bad reply)
+        result: dict[str, object] = {"ok": False, "error": exc.__class__.__name__}
+    else:
+        result = {"ok": True}
+    finally:
+        client.session.close()
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def wims_reachability() -> dict[str, dict[str, object]]:
+    """`checkident` on every stored WIMS server, in parallel; cached HEALTH_WIMS_CACHE_SECONDS."""
+    try:
+        cached = cache.get(WIMS_CACHE_KEY)
+    except Exception:  # the cache check reports the outage; probe without it
+        cached = None
+    if cached is not None:
+        return cached
+    servers = list(WimsServer.objects.all())
+    results: dict[str, dict[str, object]] = {}
+    if servers:
+        with ThreadPoolExecutor(max_workers=min(8, len(servers))) as pool:
+            for server, result in zip(servers, pool.map(_probe_wims, servers), strict=True):
+                results[server.name] = result
+    with contextlib.suppress(Exception):  # a cache outage is reported by the cache check
+        cache.set(WIMS_CACHE_KEY, results, timeout=settings.HEALTH_WIMS_CACHE_SECONDS)
+    return results
+
+
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     checks = run_checks()
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+    wims = wims_reachability() if checks["database"]["ok"] else {}
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "checks": checks, "wims": wims}, status=200 if ok else 503
+    )

@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from wims_lti import __version__
+from wims_lti.observability.metrics import count_wims_call
 
 from . import identifiers as ids
 from . import jobs
@@ -130,7 +131,7 @@ class WimsClient:
         for name, data in (("data1", data1), ("data2", data2)):
             if data is not None:
                 pairs.append((name, data if isinstance(data, str) else format_lines(data)))
-        return self._send(job, pairs)
+        return count_wims_call(job, lambda: self._send(job, pairs))
 
     def _send(self, job: str, params: list[Param]) -> Any:
         read_timeout = self.slow_read_timeout if jobs.is_slow(job) else self.read_timeout

@@ -35,6 +35,7 @@ from wims_lti.models import (
     SyncRun,
     WimsAccount,
 )
+from wims_lti.observability.metrics import count_lms_post, count_sync_failure
 from wims_lti.services.concurrency import SemaphoreTimeout, lms_slot, wims_slot
 from wims_lti.services.locks import _client as redis_client
 from wims_lti.services.servers import wims_client_for
@@ -44,6 +45,7 @@ from wims_lti.wims.scores import LmsScore, lms_scores
 
 from .ledger import Action, iso, ledger_decide, next_timestamp
 from .lineitems import LineItemUnavailable, line_item_confirm_gone, line_item_for
+from .outcomes import lti11_ledger_forget, outcomes_apply, outcomes_post_all
 from .roster import run_learners
 
 logger = logging.getLogger(__name__)
@@ -113,6 +115,8 @@ def _finish(
     else:
         status = ActivitySync.Status.DONE
     _save(act, tally, status=status, message=message, detail=detail[:2000], finished=timezone.now())
+    if failed:
+        count_sync_failure(message)
 
 
 def activity_sync_give_up(*, activity_sync_id: int, code: str, detail: str = "") -> None:
@@ -120,6 +124,7 @@ def activity_sync_give_up(*, activity_sync_id: int, code: str, detail: str = "")
     ActivitySync.objects.filter(pk=activity_sync_id).update(
         status=ActivitySync.Status.FAILED, message=code, detail=detail[:2000], finished=timezone.now()
     )
+    count_sync_failure(code)
     act = ActivitySync.objects.get(pk=activity_sync_id)
     run_finish_if_done(run_id=act.run_id)
 
@@ -217,6 +222,14 @@ def _sync(act: ActivitySync, lease: _Lease) -> None:
         if not todo:
             _finish(act, tally, "no_scores")
             return
+        if outcomes_apply(link=link):  # LTI 1.1 link: Basic Outcomes replaceResult instead of AGS
+            rejected_retry = dt.timedelta(hours=settings.GRADE_REJECTED_RETRY_HOURS)
+            tally.read = outcomes_post_all(
+                link=link, todo=todo, tally=tally, rejected_retry=rejected_retry, renew=lease.renew
+            )
+            _finish(act, tally, "" if tally.read else "no_scores")
+            return
+        lti11_ledger_forget(link=link)
         _post_all(act, tally, service, todo, lease)
     except (ServiceUnavailable, SemaphoreTimeout) as exc:
         _save(act, tally, message="lms_unreachable", detail=str(exc))
@@ -298,6 +311,7 @@ def _post_all(
                 item.url,
                 Score(user.sub, score.given, score.maximum, iso(stamp), first_post=decision.first_post),
             )
+            count_lms_post(outcome)
             if outcome == Outcome.OK or (outcome == Outcome.SUPERSEDED and decision.action == Action.VERIFY):
                 _record(entry, ScoreLedger.Status.SENT, score, stamp)
                 tally.posted += 1

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wims_lti.models import WimsServer
 from wims_lti.services.courses import CLASS_MAX_DAYS, ClassOptions
+from wims_lti.views.errors import Text
 from wims_lti.wims import identifiers as ids
 from wims_lti.wims.errors import WimsValidationError
 
@@ -55,12 +56,12 @@ class AccessibleForm(forms.Form):
         return super().__getitem__(name)
 
 
-def _wims_check(name: str, value: object, message: str) -> object:
+def _wims_check(name: str, value: object, message: Text) -> object:
     """Run WIMS's own rule for one addclass field; `message` (translated) when it fails."""
     try:
         return ids.check_class_info({name: value}, partial=True)[name]
     except WimsValidationError:
-        raise forms.ValidationError(message) from None
+        raise forms.ValidationError(str(message)) from None  # rendered in the request's language
 
 
 class CreateClassForm(AccessibleForm):
