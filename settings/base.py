@@ -100,7 +100,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -205,10 +204,7 @@ GRADE_CREATE_ACCOUNTS_AHEAD = env.bool("GRADE_CREATE_ACCOUNTS_AHEAD", default=Tr
 GRADE_REJECTED_RETRY_HOURS = env.int("GRADE_REJECTED_RETRY_HOURS", default=24)
 # Redis broker: a task not acknowledged within this many seconds (its worker died) is delivered again.
 # Must exceed GRADE_SYNC_TIME_LIMIT and CELERY_TASK_TIME_LIMIT.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    **CELERY_BROKER_TRANSPORT_OPTIONS,
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE = {
     "grades-sync-all": {
         "task": "wims_lti.tasks.grades_sync_all",
