@@ -8,14 +8,21 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wims_lti.api.admin import ApiTokenAdmin
 from wims_lti.api.privacy_admin import forget_lms_users
 from wims_lti.models import (
+    ActivitySync,
+    ApiToken,
     Course,
     Deployment,
+    GradeLineItem,
     LmsUser,
+    Lti11Outcome,
     Platform,
     ResourceLink,
+    ScoreLedger,
     SupervisorEntry,
+    SyncRun,
     ToolKey,
     WimsAccount,
     WimsServer,
@@ -129,7 +136,6 @@ class SupervisorEntryAdmin(admin.ModelAdmin):
 
 
 # --- Grades (read-only: what the sync did) ---------------------------------------------------------
-from wims_lti.models import ActivitySync, GradeLineItem, ScoreLedger, SyncRun  # noqa: E402
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -177,7 +183,6 @@ class ScoreLedgerAdmin(_ReadOnlyAdmin):
 
 
 # --- LTI 1.1 Basic Outcomes targets (written by 1.1 launches and the legacy gateway import) ------------
-from wims_lti.models import Lti11Outcome  # noqa: E402
 
 
 @admin.register(Lti11Outcome)
@@ -187,7 +192,5 @@ class Lti11OutcomeAdmin(_ReadOnlyAdmin):
 
 
 # --- Admin API tokens (wims_lti/api/admin.py: the clear token is shown once) --------------------------
-from wims_lti.api.admin import ApiTokenAdmin  # noqa: E402
-from wims_lti.models import ApiToken  # noqa: E402
 
 admin.site.register(ApiToken, ApiTokenAdmin)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activities, course, dashboard, deep_linking
+from . import activities, course, dashboard, deep_linking, grades
 
 # Every teacher URL starts with the signed token: /teacher/<token>/...
 urlpatterns = [
@@ -24,8 +24,6 @@ urlpatterns = [
     path("<str:token>/deep-linking/", deep_linking.picker, name="teacher-deep-linking"),
 ]
 # Grades sent to the LMS (AGS): status, "Sync now", progress as JSON.
-from . import grades  # noqa: E402
-
 urlpatterns += [
     path("<str:token>/grades/", grades.grades_page, name="teacher-grades"),
     path("<str:token>/grades/sync/", grades.grades_sync_now, name="teacher-grades-sync"),
