@@ -11,6 +11,8 @@ graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
+# Teacher pages carry a bearer token in their URL: access lines are written with it scrubbed.
+logger_class = "wims_lti.observability.scrub.GunicornLogger"
 # Restart workers now and then so a slow leak cannot grow forever.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200

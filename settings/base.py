@@ -168,6 +168,11 @@ WIMS_CLASS_LIMIT = env.int("WIMS_CLASS_LIMIT", default=300)
 # Over HTTPS, pylti1p3's cookie-check page (opens the tool in a new window when the browser blocks
 # third-party cookies in the LMS iframe) runs before the OIDC redirect.
 LTI_COOKIE_CHECK = env.bool("LTI_COOKIE_CHECK", default=True)
+# How long the OIDC state and nonce of a login initiation live in Redis (the launch follows in seconds).
+LTI_OIDC_STATE_TTL = env.int("LTI_OIDC_STATE_TTL", default=600)
+# Login initiations are unauthenticated: at most this many per client IP (TRUSTED_PROXY_COUNT) per window.
+LTI_LOGIN_RATE_LIMIT = env.int("LTI_LOGIN_RATE_LIMIT", default=600)  # a campus NAT is one IP
+LTI_LOGIN_RATE_WINDOW = env.int("LTI_LOGIN_RATE_WINDOW", default=60)  # seconds
 # The bridge's public base URL (what LMSs and browsers reach), for URLs printed by admin commands.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +28,7 @@ from wims_lti.models import (
     ScoreLedger,
     SupervisorEntry,
     SyncRun,
+    Tenant,
     ToolKey,
     WimsAccount,
     WimsServer,
@@ -63,17 +69,131 @@ class DeploymentInline(admin.TabularInline):
     readonly_fields = ["last_seen"]
 
 
+SECRET_SHOWN = Template(
+    """{% extends "admin/base_site.html" %}
+{% block content %}<div id="content-main">
+<h1>{{ text.heading }}</h1>
+<p>{{ text.copy_now }}</p>
+<p><code id="lti11-secret" style="font-size:1.2em;user-select:all">{{ secret }}</code></p>
+<p><a href="{{ back_url }}">{{ text.back }}</a></p>
+</div>{% endblock %}"""
+)
+
+
+class PlatformForm(forms.ModelForm):
+    """The LTI 1.1 secret is write-only: never rendered, kept when left empty, replaceable, or generated
+    (then shown once, on the page that follows the save)."""
+
+    lti11_secret = forms.CharField(
+        label=_("LTI 1.1 shared secret"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Write-only: stored encrypted and never shown. Leave empty to keep the current one."),
+    )
+    generate_lti11_secret = forms.BooleanField(
+        label=_("Generate a new LTI 1.1 secret"), required=False, help_text=_("Shown once, after saving.")
+    )
+
+    class Meta:
+        model = Platform
+        fields = [
+            "name", "issuer", "client_id", "auth_login_url", "auth_token_url", "auth_audience", "keyset_url",
+            "default_wims_server", "wims_servers", "institution", "unknown_deployment_policy", "is_active",
+            "subroles_are_staff", "return_url_hosts", "lti11_consumer_key", "lti11_secret",
+        ]  # fmt: skip
+
+    def clean_lti11_secret(self) -> str:
+        value = self.cleaned_data.get("lti11_secret") or ""
+        return value or (self.instance.lti11_secret if self.instance.pk else "")
+
+
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
-    list_display = ["name", "issuer", "client_id", "default_wims_server", "is_active", "config_link"]
+    form = PlatformForm
+    list_display = [
+        "name",
+        "issuer",
+        "client_id",
+        "tenant",
+        "default_wims_server",
+        "is_active",
+        "config_link",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name", "issuer", "client_id"]
-    readonly_fields = ["uuid"]
+    readonly_fields = ["uuid", "tenant"]
+    filter_horizontal = ["wims_servers"]
     inlines = [DeploymentInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Platform | None = None) -> list[str]:  # type: ignore[override]
+        # Issuer and keys are the tenant's: a registration never moves to other keys on its own.
+        return ["uuid", "tenant", *(["issuer", "keyset_url"] if obj is not None else [])]
+
+    def save_model(self, request: HttpRequest, obj: Platform, form: forms.ModelForm, change: bool) -> None:
+        if form.cleaned_data.get("generate_lti11_secret"):
+            obj.lti11_secret = secrets.token_urlsafe(24)
+            request._lti11_secret = obj.lti11_secret  # type: ignore[attr-defined]
+        if obj.tenant_id is None:
+            from wims_lti.services.platforms import tenant_resolve
+
+            obj.tenant = tenant_resolve(issuer=obj.issuer, keyset_url=obj.keyset_url, name=obj.name)
+        super().save_model(request, obj, form, change)
+
+    def _secret_page(self, request: HttpRequest, obj: Platform) -> HttpResponse | None:
+        secret = getattr(request, "_lti11_secret", None)
+        if secret is None:
+            return None
+        context = Context(
+            {
+                **self.admin_site.each_context(request),
+                "secret": secret,
+                "back_url": reverse("admin:wims_lti_platform_change", args=[obj.pk]),
+                "title": _("LTI 1.1 secret"),
+                "text": {
+                    "heading": _("New LTI 1.1 secret of “%(name)s”") % {"name": obj.name},
+                    "copy_now": _("Copy it into the LMS now: it is shown only this once."),
+                    "back": _("Back to the platform"),
+                },
+            }
+        )
+        response = HttpResponse(SECRET_SHOWN.render(context))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def response_add(
+        self, request: HttpRequest, obj: Platform, post_url_continue: Any = None
+    ) -> HttpResponse:
+        return self._secret_page(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Platform) -> HttpResponse:
+        return self._secret_page(request, obj) or super().response_change(request, obj)
 
     @admin.display(description=_("configuration"))
     def config_link(self, obj: Platform) -> str:
         return format_html('<a href="{}">{}</a>', reverse("lti-platform-config", args=[obj.uuid]), _("show"))
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    """An LMS and its keys. Changing the keyset URL here (the platform moved its keys) moves every
+    registration of the tenant with it."""
+
+    list_display = ["__str__", "issuer", "keyset_url", "created"]
+    search_fields = ["name", "issuer"]
+    readonly_fields = ["issuer", "registrations_list"]
+    fields = ["name", "issuer", "keyset_url", "registrations_list"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made with the first registration of an issuer and keyset
+
+    @admin.display(description=_("registrations"))
+    def registrations_list(self, obj: Tenant) -> str:
+        return ", ".join(f"{p.name} ({p.client_id})" for p in obj.registrations.all()) or "-"
+
+    def save_model(self, request: HttpRequest, obj: Tenant, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        obj.registrations.update(keyset_url=obj.keyset_url)
 
 
 @admin.register(Deployment)

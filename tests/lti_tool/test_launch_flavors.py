@@ -39,8 +39,14 @@ def test_canvas_tenants_sharing_one_issuer_stay_apart(live_server, emulator_targ
     tenant_a = build_lti_env(
         live_server, emulator_target, "canvas", client_id="10000000000001", issuer=CANVAS_ISSUER
     )
+    # Another LMS claiming the same issuer with other keys: the admin keeps it apart (else refused).
     tenant_b = build_lti_env(
-        live_server, emulator_target, "canvas", client_id="10000000000002", issuer=CANVAS_ISSUER
+        live_server,
+        emulator_target,
+        "canvas",
+        client_id="10000000000002",
+        issuer=CANVAS_ISSUER,
+        keep_apart=True,
     )
     try:
         assert tenant_a.registration.issuer == tenant_b.registration.issuer == CANVAS_ISSUER

@@ -111,19 +111,25 @@ def test_linking_an_existing_class_explains_class_connections_and_retries(lti_en
     # A class the teacher made elsewhere: its class_connections do not list this bridge's rclass.
     qclass = env.wims.client().addclass("someotherrclass", CLASS_INFO, SUPERVISOR).class_id
     session = teacher_session(env)
-    response = session.submit("/course/link/", qclass=qclass)
-    assert response.status_code == 409
+    response = session.submit("/course/link/", qclass=qclass, supervisor_password=SUPERVISOR["password"])
+    assert response.status_code == 403
     line = f"!set class_connections=+{env.wims_server.ident}/{env.wims_server.rclass}+"
     assert line in response.text
     assert not Course.objects.get().is_linked
     # The WIMS administrator adds the line; the teacher presses "Try again" (the form kept the number).
     emulator.classes[qclass].props["connections"] += f" +{env.wims_server.ident}/{env.wims_server.rclass}+"
     assert session.form("/course/link/")["qclass"] == qclass
-    response = session.submit("/course/link/")
+    response = session.submit("/course/link/", supervisor_password=SUPERVISOR["password"])
     assert response.status_code == 200 and "/course/" not in response.url
     course = Course.objects.get()
     assert (course.qclass, course.wims_server, course.lang) == (qclass, env.wims_server, "fr")
-    assert "checkclass" in _jobs(env) and "addclass" not in _jobs(env)[1:]
+    assert "getuser" in _jobs(env) and "addclass" not in _jobs(env)[1:]
+
+
+def _answer(html: str) -> str:
+    """The page without what legitimately differs between two answers (number typed, correlation id)."""
+    main = re.sub(r'value="[^"]*"', "", html)
+    return re.sub(r"[0-9a-f]{32}|[0-9a-f-]{36}|/teacher/[^/]+/", "", main)
 
 
 def test_linking_refuses_unknown_and_already_linked_classes(lti_env: LtiEnv) -> None:
@@ -133,10 +139,18 @@ def test_linking_refuses_unknown_and_already_linked_classes(lti_env: LtiEnv) -> 
     linked_session(env, user=teacher_b, course=other, link=other.add_resource_link("B1"))
     qclass_b = Course.objects.get(context_id=str(other.id)).qclass
     session = teacher_session(env)
-    response = session.submit("/course/link/", qclass="9999999")
-    assert response.status_code == 400 and "no class with this number" in response.text
-    assert 'id="id_link_qclass_error"' in response.text
-    response = session.submit("/course/link/", qclass=qclass_b)
+    # No such class, and another course's class without its supervisor password: the same answer.
+    unknown = session.submit("/course/link/", qclass="9999999", supervisor_password="guess1234")
+    assert (
+        unknown.status_code == 403
+        and "No class with this number and this supervisor password" in unknown.text
+    )
+    not_yours = session.submit("/course/link/", qclass=qclass_b, supervisor_password="guess1234")
+    assert not_yours.status_code == 403
+    assert _answer(not_yours.text) == _answer(unknown.text)
+    # Its proven owner is told where it is linked.
+    owner_password = Course.objects.get(context_id=str(other.id)).supervisor_password
+    response = session.submit("/course/link/", qclass=qclass_b, supervisor_password=owner_password)
     assert response.status_code == 409 and "already linked to another course" in response.text
     response = session.submit("/course/link/", qclass="12ab")
     assert response.status_code == 400 and "digits only" in response.text

@@ -53,18 +53,20 @@ class DemoWorld:
     link: DevLink
 
     def db_course(self) -> Course | None:
-        return Course.objects.filter(platform=self.registration, context_id=str(self.course.id)).first()
+        return Course.objects.filter(
+            tenant_id=self.registration.tenant_id, context_id=str(self.course.id)
+        ).first()
 
     def student_account(self) -> WimsAccount | None:
         course = self.db_course()
         if course is None:
             return None
         return WimsAccount.objects.filter(
-            course=course, lms_user__platform=self.registration, lms_user__sub=self.student.sub
+            course=course, lms_user__tenant_id=self.registration.tenant_id, lms_user__sub=self.student.sub
         ).first()
 
     def student_user(self) -> LmsUser | None:
-        return LmsUser.objects.filter(platform=self.registration, sub=self.student.sub).first()
+        return LmsUser.objects.filter(tenant_id=self.registration.tenant_id, sub=self.student.sub).first()
 
     def stop(self) -> None:
         self.platform_server.stop()

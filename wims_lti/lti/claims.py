@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .roles import is_course_staff
+from .roles import is_course_staff, may_select_content
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -45,6 +45,8 @@ class LaunchClaims:
     lti1p1: Mapping[str, Any] | None = None
     platform_name: str = ""
     product_family: str = ""
+    # The registration's choice: do sub-roles of staff roles (Instructor#TeachingAssistant) count as staff?
+    staff_subroles: bool = True
 
     @classmethod
     def from_jwt_body(cls, body: Mapping[str, Any]) -> LaunchClaims:
@@ -85,7 +87,13 @@ class LaunchClaims:
 
     @property
     def is_staff(self) -> bool:
-        return is_course_staff(self.roles)
+        return is_course_staff(self.roles, subroles=self.staff_subroles)
+
+    @property
+    def may_select_content(self) -> bool:
+        """May pick activities in a deep-linking request (course staff, or institution/system
+        Instructor or Administrator without a context role)."""
+        return may_select_content(self.roles, subroles=self.staff_subroles)
 
     @property
     def lang(self) -> str:

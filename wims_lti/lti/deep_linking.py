@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -29,14 +30,52 @@ LINE_ITEM_TAG = "wims"
 
 
 class DeepLinkingRefused(ValueError):
-    """The request's settings do not allow what the tool offers (no ltiResourceLink accepted)."""
+    """The request's settings do not allow what the tool offers (no ltiResourceLink accepted), or its
+    return URL is not one of the platform's (`code` "return_url")."""
+
+    def __init__(self, message: str, code: str = "settings") -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def deep_linking_settings(body: Mapping[str, Any]) -> dict[str, Any]:
+def platform_hosts(platform: Platform) -> set[str]:
+    """Where a deep-linking answer may go: the hosts of the registration's URLs and those its admin added
+    (`*.example.edu` matches the subdomains)."""
+    hosts = {
+        (urlsplit(url).hostname or "").lower()
+        for url in (platform.issuer, platform.auth_login_url, platform.auth_token_url, platform.keyset_url)
+        if url
+    }
+    extra = {line.strip().lower() for line in platform.return_url_hosts.replace(",", "\n").splitlines()}
+    return (hosts | extra) - {""}
+
+
+def return_url_allowed(url: str, platform: Platform) -> bool:
+    """An http(s) URL without userinfo, on one of the platform's hosts (never `javascript:` & co)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        _port = parts.port  # raises on a malformed port
+    except ValueError:
+        return False
+    if parts.scheme not in ("https", "http") or not host or "@" in parts.netloc or url != url.strip():
+        return False
+    for allowed in platform_hosts(platform):
+        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
+            return True
+    return False
+
+
+def deep_linking_settings(body: Mapping[str, Any], *, platform: Platform | None = None) -> dict[str, Any]:
     """The parts of a validated deep-linking request the response needs, small enough for the token."""
     claim = body.get(DEEP_LINKING_SETTINGS)
     if not isinstance(claim, Mapping) or not isinstance(claim.get("deep_link_return_url"), str):
         raise DeepLinkingRefused("the request has no deep_link_return_url")
+    if platform is not None and not return_url_allowed(claim["deep_link_return_url"], platform):
+        raise DeepLinkingRefused(
+            f"deep_link_return_url {claim['deep_link_return_url'][:200]!r} is not on the platform's hosts",
+            code="return_url",
+        )
     accept_types = [str(t) for t in claim.get("accept_types") or [] if isinstance(t, str)]
     if RESOURCE_LINK_TYPE not in accept_types:
         raise DeepLinkingRefused(f"the platform accepts {accept_types}, not {RESOURCE_LINK_TYPE}")

@@ -6,6 +6,15 @@ Canvas; the platform opens it with `openid_configuration` (and usually `registra
 fetch and check the platform's configuration, POST our client registration to its
 `registration_endpoint`, store the Platform (and the deployment it returns), and tell the platform we
 are done (`postMessage({subject: "org.imsglobal.lti.close"})`).
+
+What an invitation can never do:
+- be used twice: it is consumed atomically (`cache.add`) before anything is fetched or written, so
+  simultaneous uses register one platform at most;
+- claim another platform's issuer: the configuration URL must have the issuer's origin (scheme, host,
+  port, compared parsed; no userinfo, so `http://lms.example@attacker/` is not `http://lms.example`)
+  and live under the issuer's path;
+- change an existing registration: an (issuer, client_id) already known is an error for the admin, and
+  so is a known issuer announcing another keyset (it would act for that issuer's users).
 """
 
 from __future__ import annotations
@@ -20,11 +29,11 @@ import requests
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from wims_lti.models import Deployment, Platform, WimsServer
+from wims_lti.models import Deployment, Platform, Tenant, WimsServer
 from wims_lti.services.keys import toolkey_ensure
-from wims_lti.services.platforms import tool_urls
+from wims_lti.services.platforms import IssuerKeysConflict, tenant_resolve, tool_urls
 
 from .http import TimeoutSession
 
@@ -75,8 +84,39 @@ def invitation_read(token: str) -> Invitation:
     return Invitation(wims_server=server, nonce=data["n"], accept_deployments=bool(data.get("a", True)))
 
 
+def invitation_consume(invitation: Invitation) -> None:
+    """Mark the invitation used, atomically: of simultaneous uses, exactly one gets through."""
+    if not cache.add(
+        USED_PREFIX + invitation.nonce, 1, timeout=settings.LTI_REGISTRATION_INVITATION_MAX_AGE + 60
+    ):
+        raise RegistrationError("This registration link was already used: ask for a new one.")
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL without userinfo; None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
+
+
+def configuration_matches_issuer(url: str, issuer: str) -> bool:
+    """The configuration URL has the issuer's origin and lives under its path (Dynamic Registration
+    §3.5.1: a platform cannot hand out another platform's issuer)."""
+    origin = _origin(url)
+    if origin is None or origin != _origin(issuer):
+        return False
+    base = urlsplit(issuer).path.rstrip("/")
+    path = urlsplit(url).path
+    return not base or path == base or path.startswith(base + "/")
+
+
 def _fetch_platform_configuration(url: str, session: requests.Session) -> dict[str, Any]:
-    if urlsplit(url).scheme not in ("https", "http"):
+    if _origin(url) is None:
         raise RegistrationError("The platform's configuration URL is not an http(s) URL.")
     try:
         response = session.get(url, headers={"Accept": "application/json"})
@@ -84,9 +124,8 @@ def _fetch_platform_configuration(url: str, session: requests.Session) -> dict[s
         config = response.json()
     except (requests.RequestException, ValueError) as exc:
         raise RegistrationError("The platform's configuration could not be read.") from exc
-    issuer = str(config.get("issuer") or "")
-    # The spec: the configuration URL must live under the issuer (a platform cannot claim another's).
-    if not issuer or not url.startswith(issuer.rstrip("/")):
+    issuer = config.get("issuer")
+    if not isinstance(issuer, str) or not issuer or not configuration_matches_issuer(url, issuer):
         raise RegistrationError("The platform's configuration does not match its issuer.")
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         if not config.get(key):
@@ -126,9 +165,35 @@ def _client_registration(*, urls: dict[str, str], config: dict[str, Any]) -> dic
 def platform_register_dynamically(
     *, invitation: Invitation, openid_configuration: str, registration_token: str, base_url: str
 ) -> Platform:
-    """Run the whole exchange and store the registration. Marks the invitation used on success."""
+    """Run the whole exchange and store a new registration. The invitation is consumed first; it is
+    given back only when the exchange failed before the platform was asked to register the tool."""
+    invitation_consume(invitation)
+    try:
+        config = _fetch_platform_configuration(openid_configuration, TimeoutSession())
+        _check_new_issuer_keys(config)
+    except RegistrationError:
+        cache.delete(USED_PREFIX + invitation.nonce)  # nothing happened anywhere: the link stays usable
+        raise
+    return _register(
+        invitation=invitation, config=config, registration_token=registration_token, base_url=base_url
+    )
+
+
+def _check_new_issuer_keys(config: dict[str, Any]) -> None:
+    if (
+        Tenant.objects.filter(issuer=config["issuer"]).exists()
+        and not Tenant.objects.filter(issuer=config["issuer"], keyset_url=config["jwks_uri"]).exists()
+    ):
+        raise RegistrationError(
+            "This LMS's issuer is already registered with other keys: the WIMS tool administrator must "
+            "resolve it."
+        )
+
+
+def _register(
+    *, invitation: Invitation, config: dict[str, Any], registration_token: str, base_url: str
+) -> Platform:
     session = TimeoutSession()
-    config = _fetch_platform_configuration(openid_configuration, session)
     toolkey_ensure()
     platform = Platform(uuid=uuid.uuid4())  # its public id is in the URLs we send
     urls = tool_urls(platform=platform, base_url=base_url)
@@ -150,11 +215,43 @@ def platform_register_dynamically(
         raise RegistrationError("The platform's answer has no client_id.")
     deployment_id = str((answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id") or "")
     product = (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code") or "LMS"
+    try:
+        return _store(
+            platform=platform,
+            config=config,
+            client_id=client_id,
+            deployment_id=deployment_id,
+            product=str(product),
+            invitation=invitation,
+        )
+    except IntegrityError as exc:  # the same (issuer, client_id) stored at the same instant
+        raise RegistrationError("The LMS answered with a client id the WIMS tool already has.") from exc
+
+
+def _store(
+    *,
+    platform: Platform,
+    config: dict[str, Any],
+    client_id: str,
+    deployment_id: str,
+    product: str,
+    invitation: Invitation,
+) -> Platform:
     with transaction.atomic():
-        existing = Platform.objects.filter(issuer=config["issuer"], client_id=client_id).first()
-        if existing is not None:
-            platform = existing
-        platform.name = platform.name or f"{product} ({urlsplit(config['issuer']).hostname})"
+        if Platform.objects.filter(issuer=config["issuer"], client_id=client_id).exists():
+            # Never overwrite a registration from outside: the admin decides what the collision means.
+            raise RegistrationError(
+                "The LMS answered with a client id the WIMS tool already has: nothing was changed. Tell the "
+                "WIMS tool administrator."
+            )
+        try:
+            platform.tenant = tenant_resolve(issuer=config["issuer"], keyset_url=config["jwks_uri"])
+        except IssuerKeysConflict as exc:
+            raise RegistrationError(
+                "This LMS's issuer is already registered with other keys: the WIMS tool administrator must "
+                "resolve it."
+            ) from exc
+        platform.name = f"{product} ({urlsplit(config['issuer']).hostname})"
         platform.issuer = config["issuer"]
         platform.client_id = client_id
         platform.auth_login_url = config["authorization_endpoint"]
@@ -169,10 +266,7 @@ def platform_register_dynamically(
         platform.full_clean()
         platform.save()
         if deployment_id:
-            Deployment.objects.update_or_create(
-                platform=platform,
-                deployment_id=deployment_id,
-                defaults={"status": Deployment.Status.ACCEPTED},
+            Deployment.objects.create(
+                platform=platform, deployment_id=deployment_id, status=Deployment.Status.ACCEPTED
             )
-    cache.set(USED_PREFIX + invitation.nonce, 1, timeout=settings.LTI_REGISTRATION_INVITATION_MAX_AGE + 60)
     return platform

@@ -198,6 +198,7 @@ def lti11_claims(
         custom=custom,
         platform_name=get("tool_consumer_instance_name"),
         product_family=get("tool_consumer_info_product_family_code"),
+        staff_subroles=platform.subroles_are_staff,
     )
 
 

@@ -8,6 +8,7 @@ where (issuer, client_id) finds the registration.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import uuid
@@ -22,7 +23,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from pylti1p3.contrib.django import DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
 from wims_lti.models import Platform
@@ -36,7 +36,7 @@ from wims_lti.wims.errors import WimsError
 
 from .claims import LaunchClaims
 from .deep_linking import DeepLinkingRefused, deep_linking_settings
-from .launch import WimsMessageLaunch, launch_data_storage
+from .launch import WimsMessageLaunch, WimsOIDCLogin, launch_data_storage, login_rate_exceeded
 from .migration import Lti11Identity, verified_lti11_identity
 from .tool_config import DbToolConf, DeploymentPending
 
@@ -99,9 +99,18 @@ def partitioned_state_cookies(response: HttpResponse) -> HttpResponse:
 @csrf_exempt  # cross-site by nature; protected by the registration lookup and the state cookie
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> HttpResponse:
+    if login_rate_exceeded(client_ip(request)):
+        logger.warning("OIDC login initiations over the per-IP limit: refused")
+        return error_page(
+            request,
+            status=429,
+            title=_("Too many launches from your connection"),
+            message=_("The WIMS tool received too many launches from your network in a short time."),
+            advice=_("Wait a minute, then click the link in your course again."),
+        )
     platform = _platform(platform_uuid)
     # DbToolConf implements pylti1p3's ToolConfAbstract; the Django class is only annotated with its own.
-    oidc = DjangoOIDCLogin(request, DbToolConf(platform), launch_data_storage=launch_data_storage())  # type: ignore[arg-type]
+    oidc = WimsOIDCLogin(request, DbToolConf(platform), launch_data_storage=launch_data_storage())  # type: ignore[arg-type]
     if settings.LTI_COOKIE_CHECK and request.is_secure():
         oidc.enable_check_cookies()
     try:
@@ -146,13 +155,19 @@ def launch(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> Http
         logger.warning("launch refused: %s", exc)
         return bad_launch_page(request, lang=lang)
 
-    claims = LaunchClaims.from_jwt_body(body)
+    # The registration that validated the signature is the only one this launch may act for.
+    unverified = LaunchClaims.from_jwt_body(body)
+    resolved = platform or _platform_of(unverified.issuer, message_launch.validated_client_id)
+    claims = dataclasses.replace(
+        unverified,
+        client_id=resolved.client_id,
+        staff_subroles=resolved.subroles_are_staff,
+    )
     if claims.message_type not in (RESOURCE_LINK, DEEP_LINKING):
         return bad_launch_page(request, lang=claims.lang)
     refused = no_course_context_page(request, claims)
     if refused is not None:
         return refused
-    resolved = platform or _platform_of(claims)
     if claims.message_type == DEEP_LINKING:
         return _deep_linking(request, resolved, claims, body)
     return enter_wims(request, resolved, claims, body)
@@ -177,7 +192,7 @@ def _deep_linking(
     request: HttpRequest, platform: Platform, claims: LaunchClaims, body: Mapping[str, Any]
 ) -> HttpResponse:
     """A teacher adds WIMS activities from the LMS: the picker (after the linking page if needed)."""
-    if not claims.is_staff:
+    if not claims.may_select_content:
         logger.warning("deep-linking request from a non-staff user refused")
         return error_page(
             request,
@@ -188,9 +203,18 @@ def _deep_linking(
             advice=_("Open the WIMS activities your teacher added to the course."),
         )
     try:
-        settings_ = deep_linking_settings(body)
+        settings_ = deep_linking_settings(body, platform=platform)
     except DeepLinkingRefused as exc:
         logger.warning("deep-linking request refused: %s", exc)
+        if exc.code == "return_url":
+            return error_page(
+                request,
+                status=400,
+                lang=claims.lang,
+                title=_("WIMS activities cannot be added here"),
+                message=_("The LMS asked to send the chosen activities to an address that is not its own."),
+                advice=_("Tell your administrator: the LMS's deep-linking return address is not accepted."),
+            )
         return error_page(
             request,
             status=400,
@@ -207,13 +231,15 @@ def _deep_linking(
         lang=claims.lang,
         roles=list(claims.roles),
         deep_linking=settings_,
+        platform=platform,
+        content_selection_only=not claims.is_staff,
     )
     logger.info("deep linking: staff user %s picks activities for course %s", user.pk, course.pk)
     return HttpResponseRedirect(reverse("teacher-deep-linking", args=[token]))
 
 
-def _platform_of(claims: LaunchClaims) -> Platform:
-    return Platform.objects.get(issuer=claims.issuer, client_id=claims.client_id, is_active=True)
+def _platform_of(issuer: str, client_id: str) -> Platform:
+    return Platform.objects.get(issuer=issuer, client_id=client_id, is_active=True)
 
 
 def enter_wims(
@@ -259,7 +285,12 @@ def enter_wims(
         )
     if result.as_staff:
         token = issue_teacher_token(
-            course=result.course, user=result.user, link=result.link, lang=lang, roles=list(claims.roles)
+            course=result.course,
+            user=result.user,
+            link=result.link,
+            lang=lang,
+            roles=list(claims.roles),
+            platform=platform,
         )
         logger.info(
             "launch: staff user %s to the teacher pages of course %s", result.user.pk, result.course.pk

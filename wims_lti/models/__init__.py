@@ -7,7 +7,8 @@ from .grades import ActivitySync, CourseServices, GradeLineItem, ScoreLedger, Sy
 from .keys import ToolKey
 from .links import ResourceLink
 from .outcomes import Lti11Outcome
-from .platforms import Deployment, Platform
+from .platforms import Deployment, Platform, Tenant
+from .roles import CourseRole
 from .servers import WimsServer
 from .users import LmsUser, WimsAccount
 
@@ -15,6 +16,7 @@ __all__ = [
     "ActivitySync",
     "ApiToken",
     "Course",
+    "CourseRole",
     "CourseServices",
     "Deployment",
     "GradeLineItem",
@@ -25,6 +27,7 @@ __all__ = [
     "ScoreLedger",
     "SupervisorEntry",
     "SyncRun",
+    "Tenant",
     "ToolKey",
     "WimsAccount",
     "WimsServer",

@@ -11,9 +11,16 @@ from .fields import EncryptedTextField
 
 
 class Course(TimeStamped):
-    """An LMS context of a platform; linked to at most one WIMS class on one WIMS server."""
+    """An LMS context (tenant, deployment id, context id); linked to at most one WIMS class on one WIMS
+    server. `platform` is the registration that first launched it (its default server, institution)."""
 
     platform = models.ForeignKey("wims_lti.Platform", on_delete=models.CASCADE, related_name="courses")
+    tenant = models.ForeignKey(
+        "wims_lti.Tenant", on_delete=models.PROTECT, related_name="courses", null=True, blank=True
+    )
+    # A context id is unique only within a deployment (LTI 1.3 §5.4.1). Empty: not known (a course of an
+    # LTI 1.1 launch, or migrated from a multi-deployment registration: adopted by its next launch).
+    deployment_id = models.CharField(_("deployment id"), max_length=500, blank=True, default="")
     context_id = models.CharField(_("LMS context id"), max_length=500)
     title = models.CharField(_("LMS course title"), max_length=500, blank=True)
     label = models.CharField(_("LMS course label"), max_length=200, blank=True)
@@ -32,7 +39,7 @@ class Course(TimeStamped):
         verbose_name_plural = _("courses")
         constraints = [
             models.UniqueConstraint(
-                fields=["platform", "context_id"], name="course_unique_context_per_platform"
+                fields=["tenant", "deployment_id", "context_id"], name="course_unique_context_per_tenant"
             ),
             models.UniqueConstraint(
                 fields=["wims_server", "qclass"], condition=~Q(qclass=""), name="course_unique_wims_class"
@@ -41,6 +48,11 @@ class Course(TimeStamped):
 
     def __str__(self) -> str:
         return self.title or self.context_id
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.tenant_id is None and self.platform_id is not None:
+            self.tenant_id = self.platform.tenant_id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def is_linked(self) -> bool:

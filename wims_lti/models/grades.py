@@ -20,6 +20,10 @@ from .base import TimeStamped
 
 class CourseServices(TimeStamped):
     course = models.OneToOneField("wims_lti.Course", on_delete=models.CASCADE, related_name="lti_services")
+    # The registration whose launch advertised these URLs (its client id may call them).
+    platform = models.ForeignKey(
+        "wims_lti.Platform", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     nrps_url = models.URLField(_("NRPS memberships URL"), max_length=1000, blank=True)
     ags_scopes = models.JSONField(_("AGS scopes advertised"), default=list, blank=True)
 

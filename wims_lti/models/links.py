@@ -16,6 +16,11 @@ class ResourceLink(TimeStamped):
 
     course = models.ForeignKey("wims_lti.Course", on_delete=models.CASCADE, related_name="resource_links")
     resource_link_id = models.CharField(_("LTI resource link id"), max_length=500)
+    # The registration whose launches carry this link: its AGS endpoints answer to that client id only
+    # (Open edX: one client id per block). Empty: the course's registration.
+    platform = models.ForeignKey(
+        "wims_lti.Platform", on_delete=models.CASCADE, null=True, blank=True, related_name="resource_links"
+    )
     title = models.CharField(_("title"), max_length=500, blank=True)
     kind = models.CharField(_("bound to"), max_length=8, choices=Kind.choices, blank=True, default="")
     number = models.PositiveIntegerField(_("sheet or exam number"), null=True, blank=True)

@@ -1,4 +1,5 @@
-"""LTI 1.3 platform registrations (one per issuer + client_id) and their deployments."""
+"""LTI 1.3 platform registrations (one per issuer + client_id), their deployments, and the tenant
+(the LMS as an identity authority) that registrations of one issuer signing with the same keys share."""
 
 from __future__ import annotations
 
@@ -9,6 +10,34 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStamped
 from .fields import EncryptedTextField
+
+
+class Tenant(TimeStamped):
+    """One LMS as the authority over its people and courses: an issuer and the keyset that signs for it.
+
+    LTI says a person is (issuer, sub) and a course is (issuer, deployment id, context id). Several
+    registrations of one issuer (Open edX: one client id per block) share them, but only when they are
+    provably the same platform: the same issuer *and* the same keyset URL. A registration claiming a
+    known issuer with other keys gets a tenant of its own (or is refused), so it can never act for the
+    first one's users."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=500)
+    keyset_url = models.URLField(_("platform JWKS URL"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("tenant (LMS)")
+        verbose_name_plural = _("tenants (LMSs)")
+        indexes = [models.Index(fields=["issuer", "keyset_url"], name="tenant_issuer_keyset")]
+
+    def __str__(self) -> str:
+        return self.name or self.issuer
+
+
+def tenant_for(*, issuer: str, keyset_url: str, name: str = "") -> Tenant:
+    """The (first) tenant of this issuer and keyset, created when there is none."""
+    tenant = Tenant.objects.filter(issuer=issuer, keyset_url=keyset_url).order_by("pk").first()
+    return tenant or Tenant.objects.create(issuer=issuer, keyset_url=keyset_url, name=name[:200])
 
 
 class Platform(TimeStamped):
@@ -61,6 +90,38 @@ class Platform(TimeStamped):
         _("LTI 1.1 consumer key"), max_length=255, blank=True, db_index=True
     )
     lti11_secret = EncryptedTextField(_("LTI 1.1 shared secret"), blank=True)
+    tenant = models.ForeignKey(
+        Tenant,
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        null=True,
+        blank=True,
+    )
+    # Item 10 of the security model: does `membership/Instructor#TeachingAssistant` (any sub-role of a
+    # staff role) open the teacher pages? Open edX sends it for forum moderators.
+    subroles_are_staff = models.BooleanField(
+        _("sub-roles of teachers get the teacher pages"),
+        default=True,
+        help_text=_(
+            "e.g. Instructor#TeachingAssistant. Canvas gives it to TAs; Open edX to forum moderators."
+        ),
+    )
+    wims_servers = models.ManyToManyField(
+        "wims_lti.WimsServer",
+        verbose_name=_("WIMS servers its teachers may use"),
+        blank=True,
+        related_name="allowed_platforms",
+        help_text=_("Besides the default server: servers offered when linking an existing class."),
+    )
+    return_url_hosts = models.TextField(
+        _("other deep-linking return hosts"),
+        blank=True,
+        help_text=_(
+            "One host per line (or *.example.edu). Deep-linking answers go only to the hosts of the "
+            "issuer, login, token and keyset URLs, and to these."
+        ),
+    )
 
     class Meta:
         verbose_name = _("LTI platform")
@@ -71,6 +132,19 @@ class Platform(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.issuer}, {self.client_id})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.tenant_id is None:  # direct saves (tests, shell): the tenant of its issuer and keys
+            self.tenant = tenant_for(issuer=self.issuer, keyset_url=self.keyset_url, name=self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def allowed_wims_servers(self) -> models.QuerySet:  # type: ignore[type-arg]
+        """The default server and those the admin allowed for this platform."""
+        from .servers import WimsServer
+
+        return WimsServer.objects.filter(
+            models.Q(pk=self.default_wims_server_id) | models.Q(allowed_platforms=self)
+        ).distinct()
 
 
 class Deployment(TimeStamped):

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def lms_user_for_launch(*, platform: Platform, claims: LaunchClaims) -> LmsUser:
+    """The person (tenant, sub): one row whichever registration of the tenant they launch from."""
     fields = {
         "given_name": claims.given_name[:200],
         "family_name": claims.family_name[:200],
@@ -27,9 +28,11 @@ def lms_user_for_launch(*, platform: Platform, claims: LaunchClaims) -> LmsUser:
     }
     try:
         with transaction.atomic():
-            user, created = LmsUser.objects.get_or_create(platform=platform, sub=claims.sub, defaults=fields)
+            user, created = LmsUser.objects.get_or_create(
+                tenant_id=platform.tenant_id, sub=claims.sub, defaults={**fields, "platform": platform}
+            )
     except IntegrityError:
-        user, created = LmsUser.objects.get(platform=platform, sub=claims.sub), False
+        user, created = LmsUser.objects.get(tenant_id=platform.tenant_id, sub=claims.sub), False
     # Only overwrite what the platform sent: privacy settings hide names, they don't erase them.
     changed = {k: v for k, v in fields.items() if v and getattr(user, k) != v}
     if not created and changed:
@@ -47,15 +50,20 @@ def _names(user: LmsUser, claims: LaunchClaims) -> tuple[str, str, str]:
 
 
 def account_login(*, course: Course, user: LmsUser) -> str:
-    """An existing login of this user elsewhere on the platform (LTI 1.1 import), else the derived one."""
+    """An existing login of this user elsewhere on the server (LTI 1.1 import), else theirs (derived once,
+    when the person was first seen, and kept: the same person always gets the same login)."""
     known = (
         WimsAccount.objects.filter(lms_user=user, course__wims_server=course.wims_server)
         .exclude(course=course)
         .values_list("quser", flat=True)
         .first()
     )
-    platform = course.platform
-    return known or wims_login_for(issuer=platform.issuer, client_id=platform.client_id, sub=user.sub)
+    if known:
+        return known
+    if user.wims_login:
+        return user.wims_login
+    platform = user.platform
+    return wims_login_for(issuer=platform.issuer, client_id=platform.client_id, sub=user.sub)
 
 
 def wims_user_create(

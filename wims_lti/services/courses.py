@@ -27,16 +27,46 @@ CLASS_MAX_DAYS = 366
 DEFAULT_LEVEL = "H4"  # WIMS's default level
 
 
+def _course_lookup(*, tenant_id: int | None, deployment_id: str, context_id: str) -> Course | None:
+    """The course of (tenant, deployment, context). A course whose deployment is unknown (LTI 1.1, or
+    migrated from a registration with several deployments) is adopted by the first 1.3 launch of its
+    context; an LTI 1.1 launch (no deployment id) finds the context's only course."""
+    same = Course.objects.filter(tenant_id=tenant_id, context_id=context_id)
+    course = same.filter(deployment_id=deployment_id).first()
+    if course is not None:
+        return course
+    if deployment_id:
+        legacy = same.filter(deployment_id="").first()
+        if legacy is not None and same.filter(pk=legacy.pk, deployment_id="").update(
+            deployment_id=deployment_id
+        ):
+            logger.info("course %s adopted by deployment %r", legacy.pk, deployment_id)
+            legacy.deployment_id = deployment_id
+            return legacy
+        return None
+    found = list(same[:2])
+    return found[0] if len(found) == 1 else None
+
+
 def course_for_launch(*, platform: Platform, claims: LaunchClaims) -> Course:
-    """The course of the launch's context, created on first sight; title and label kept up to date."""
+    """The course of the launch's context in its tenant and deployment (a context id is unique only
+    within a deployment), created on first sight; title and label kept up to date."""
     defaults = {"title": claims.context_title[:500], "label": claims.context_label[:200]}
-    try:
-        with transaction.atomic():
-            course, created = Course.objects.get_or_create(
-                platform=platform, context_id=claims.context_id, defaults=defaults
-            )
-    except IntegrityError:  # a simultaneous first launch created it
-        course, created = Course.objects.get(platform=platform, context_id=claims.context_id), False
+    key = {
+        "tenant_id": platform.tenant_id,
+        "deployment_id": claims.deployment_id,
+        "context_id": claims.context_id,
+    }
+    course = _course_lookup(**key)
+    created = False
+    if course is None:
+        try:
+            with transaction.atomic():
+                course, created = Course.objects.get_or_create(
+                    **key, defaults={**defaults, "platform": platform}
+                )
+        except IntegrityError:  # a simultaneous first launch created it
+            course, created = Course.objects.get(**key), False
     if not created and (course.title, course.label) != (defaults["title"], defaults["label"]):
         Course.objects.filter(pk=course.pk).update(**defaults)
         course.title, course.label = defaults["title"], defaults["label"]

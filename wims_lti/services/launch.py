@@ -25,6 +25,7 @@ from .accounts import account_ensure, lms_user_for_launch, wims_user_create
 from .courses import course_for_launch
 from .grades.services import course_services_record
 from .migration import migration_adopt_account, migration_adopt_course
+from .roles import course_role_record
 from .servers import wims_client_for
 
 logger = logging.getLogger(__name__)
@@ -46,11 +47,15 @@ class LaunchResult:
     quser: str = ""
 
 
-def resource_link_for_launch(*, course: Course, claims: LaunchClaims) -> ResourceLink | None:
+def resource_link_for_launch(
+    *, course: Course, claims: LaunchClaims, platform: Platform | None = None
+) -> ResourceLink | None:
+    """The launch's resource link, with the registration that launched it (whose client id may call the
+    link's AGS endpoints: Open edX gives each block its own)."""
     if not claims.resource_link_id:
         return None
     ags = claims.ags or {}
-    fields = {
+    fields: dict[str, object] = {
         "title": claims.resource_link_title[:500],
         "lineitem_url": str(ags.get("lineitem") or "")[:1000],
         "lineitems_url": str(ags.get("lineitems") or "")[:1000],
@@ -66,6 +71,8 @@ def resource_link_for_launch(*, course: Course, claims: LaunchClaims) -> Resourc
             False,
         )
     changed: dict[str, object] = {k: v for k, v in fields.items() if v and getattr(link, k) != v}
+    if platform is not None and link.platform_id != platform.pk:
+        changed["platform"] = platform
     bound = claims.bound_activity()
     if bound is not None and not link.kind:
         # First sight of a link placed with `sheet=N`/`exam=N` (by hand or by deep linking): bind it, so
@@ -143,12 +150,16 @@ def launch_enter_wims(
         migration_adopt_course(platform=platform, claims=claims, identity=lti11)
     course = course_for_launch(platform=platform, claims=claims)
     user = lms_user_for_launch(platform=platform, claims=claims)
+    # A launch without a staff role revokes the person's teacher-page tokens of this course at once.
+    course_role_record(course=course, user=user, roles=list(claims.roles), is_staff=claims.is_staff)
     if lti11 is not None and course.is_linked:
         migration_adopt_account(course=course, user=user, identity=lti11)
     if not course.is_linked and not claims.is_staff:
         raise CourseNotLinked(course.pk)
-    link = resource_link_for_launch(course=course, claims=claims)
-    course_services_record(course=course, claims=claims)  # roster (NRPS) and AGS scopes for the grade sync
+    link = resource_link_for_launch(course=course, claims=claims, platform=platform)
+    course_services_record(
+        course=course, claims=claims, platform=platform
+    )  # roster (NRPS) and AGS scopes for the grade sync
     if claims.is_staff:
         return LaunchResult(course=course, user=user, link=link, as_staff=True)
     assert course.wims_server is not None

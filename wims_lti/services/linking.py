@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from wims_lti.models import Course, LmsUser, WimsServer
+from wims_lti.models import Course, LmsUser, Platform, WimsServer
 from wims_lti.wims import identifiers as ids
 from wims_lti.wims.errors import (
     WimsClassNotFound,
@@ -22,6 +22,7 @@ from wims_lti.wims.errors import (
     WimsError,
     WimsErrorReply,
     WimsUnreachable,
+    WimsUserNotFound,
 )
 
 from .courses import ClassOptions, course_create_class
@@ -42,6 +43,19 @@ class LinkingError(Exception):
 class ClassAlreadyLinked(LinkingError):
     def __init__(self) -> None:
         super().__init__("already_linked", "this WIMS class is linked to another course")
+
+
+class ClassNotYours(LinkingError):
+    """One answer for "no such class", "the class does not accept this tool", "wrong supervisor
+    password": a teacher learns nothing about classes they cannot prove they own."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("not_yours", reason)
+
+
+class ServerNotAllowed(LinkingError):
+    def __init__(self) -> None:
+        super().__init__("server_not_allowed", "this platform may not use this WIMS server")
 
 
 class ClassState(enum.Enum):
@@ -80,19 +94,40 @@ def course_class_status(*, course: Course) -> ClassStatus:
     return ClassStatus(ClassState.OK)
 
 
-def course_link_existing(*, course: Course, server: WimsServer, qclass: str) -> Course:
-    """Link the course to an existing WIMS class, verified with checkclass (then getclass for its
-    language). Raises WimsConnectionRefused when the class does not declare this server's
-    ident/rclass, WimsClassNotFound, ClassAlreadyLinked, LinkingError("linked")."""
+def course_link_existing(
+    *,
+    course: Course,
+    server: WimsServer,
+    qclass: str,
+    supervisor_password: str,
+    platform: Platform | None = None,
+) -> Course:
+    """Link the course to an existing WIMS class the teacher proves to own: WIMS's record of the class
+    supervisor's password must match `supervisor_password` (getuser, checked by `WimsClient`), on a
+    server the registration may use. Raises ServerNotAllowed, ClassNotYours (no such class, no
+    connection for this tool, wrong password: one answer), ClassAlreadyLinked (only to the proven
+    owner), LinkingError("linked"); WimsError when WIMS cannot answer."""
+    platform = platform or course.platform
+    if not platform.allowed_wims_servers().filter(pk=server.pk).exists():
+        raise ServerNotAllowed()
     qclass = ids.check_class_id(qclass.strip())
     client = wims_client_for(server)
     with redis_lock(f"course-class:{course.pk}"):
         course.refresh_from_db()
         if course.is_linked:
             raise LinkingError("linked", "the course is already linked: unlink it first")
+        # Without a typed password: the one this course's own class was created with (kept by unlink), so
+        # a teacher relinks the class they unlinked; it proves nothing for any other class.
+        password = supervisor_password or course.supervisor_password
+        try:
+            owner = client.check_supervisor_password(qclass, server.rclass, password)
+        except (WimsClassNotFound, WimsConnectionRefused, WimsUserNotFound) as exc:
+            raise ClassNotYours(type(exc).__name__) from exc
+        if not owner:
+            logger.warning("course %s: wrong supervisor password for WIMS class %s", course.pk, qclass)
+            raise ClassNotYours("wrong supervisor password")
         if Course.objects.filter(wims_server=server, qclass=qclass).exclude(pk=course.pk).exists():
             raise ClassAlreadyLinked()
-        client.checkclass(qclass, server.rclass)
         lang = course.lang
         try:
             info = client.getclass(qclass, server.rclass)
@@ -102,8 +137,11 @@ def course_link_existing(*, course: Course, server: WimsServer, qclass: str) -> 
         course.wims_server = server
         course.qclass = qclass
         course.rclass = server.rclass
-        course.class_password = ""  # unknown: the bridge never needs them for an existing class
-        course.supervisor_password = ""
+        if (
+            supervisor_password
+        ):  # another class than the one this course created: its passwords are the teacher's
+            course.class_password = ""
+            course.supervisor_password = ""
         course.lang = lang
         course.linked_at = timezone.now()
         try:
@@ -119,15 +157,14 @@ def course_unlink(*, course: Course) -> Course:
     """Drop the mapping to the WIMS class (the class itself is left untouched in WIMS).
 
     Students' WIMS logins are derived from their LMS identity, so relinking to the same class finds
-    their accounts and work again; resource-link bindings are kept for the same reason."""
+    their accounts and work again; resource-link bindings are kept for the same reason, and so is the
+    supervisor password the bridge gave a class it created (it proves this course may link it again)."""
     with redis_lock(f"course-class:{course.pk}"):
         course.refresh_from_db()
         previous = (course.wims_server_id, course.qclass)
         course.wims_server = None
         course.qclass = ""
         course.rclass = ""
-        course.class_password = ""
-        course.supervisor_password = ""
         course.linked_at = None
         course.save()
     logger.info("course %s unlinked from WIMS class %s (server %s)", course.pk, previous[1], previous[0])

@@ -24,12 +24,17 @@ def migration_adopt_course(*, platform: Platform, claims: LaunchClaims, identity
     """Before the course is looked up: move a linked LTI 1.1 course of this context to `platform`."""
     if not identity.consumer_key:
         return
-    if Course.objects.filter(platform=platform, context_id=claims.context_id).exclude(qclass="").exists():
+    here = Course.objects.filter(
+        tenant_id=platform.tenant_id,
+        context_id=claims.context_id,
+        deployment_id__in=[claims.deployment_id, ""],
+    )
+    if here.exclude(qclass="").exists():
         return
     context_ids = {claims.context_id, identity.context_id} - {""}
     legacy = (
         Course.objects.filter(platform__lti11_consumer_key=identity.consumer_key, context_id__in=context_ids)
-        .exclude(platform=platform)
+        .exclude(tenant_id=platform.tenant_id)
         .exclude(qclass="")
         .order_by("created")
         .first()
@@ -38,10 +43,12 @@ def migration_adopt_course(*, platform: Platform, claims: LaunchClaims, identity
         return
     with transaction.atomic():
         # An empty course row of this context (made by an earlier launch) gives way to the linked one.
-        Course.objects.filter(platform=platform, context_id=claims.context_id, qclass="").delete()
+        here.filter(qclass="").delete()
         legacy.platform = platform
+        legacy.tenant_id = platform.tenant_id
+        legacy.deployment_id = claims.deployment_id
         legacy.context_id = claims.context_id
-        legacy.save(update_fields=["platform", "context_id", "modified"])
+        legacy.save(update_fields=["platform", "tenant", "deployment_id", "context_id", "modified"])
     logger.info(
         "LTI 1.1 migration: course %s (class %s) moved to platform %s", legacy.pk, legacy.qclass, platform.pk
     )
@@ -84,7 +91,9 @@ def migration_follow_course(
     if (
         not identity.user_id
         or not platform.lti11_consumer_key
-        or Course.objects.filter(platform=platform, context_id=claims.context_id).exclude(qclass="").exists()
+        or Course.objects.filter(tenant_id=platform.tenant_id, context_id=claims.context_id)
+        .exclude(qclass="")
+        .exists()
     ):
         return platform, claims
     moved = (
@@ -93,7 +102,7 @@ def migration_follow_course(
             platform__lti11_consumer_key=platform.lti11_consumer_key,
             platform__is_active=True,
         )
-        .exclude(platform=platform)
+        .exclude(tenant_id=platform.tenant_id)
         .exclude(qclass="")
         .select_related("platform")
         .first()
@@ -101,7 +110,7 @@ def migration_follow_course(
     if moved is None:
         return platform, claims
     known = (
-        LmsUser.objects.filter(platform=moved.platform, lti11_user_id=identity.user_id)
+        LmsUser.objects.filter(tenant_id=moved.tenant_id, lti11_user_id=identity.user_id)
         .order_by("created")
         .first()
     )

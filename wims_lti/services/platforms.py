@@ -5,10 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from wims_lti.models import Deployment, Platform, WimsServer
+from wims_lti.models import Deployment, Platform, Tenant, WimsServer
+
+
+class IssuerKeysConflict(ValidationError):
+    """A registration claims a known issuer with other keys: it could act for that issuer's users."""
+
+
+def tenant_resolve(*, issuer: str, keyset_url: str, name: str = "", keep_apart: bool = False) -> Tenant:
+    """The tenant a registration of (issuer, keyset URL) joins. Registrations share people and courses
+    only when they are provably the same platform: same issuer and same keyset URL. A known issuer with
+    another keyset is refused, unless the admin keeps it apart (a tenant of its own: its `sub`s and
+    contexts never meet the first one's)."""
+    same = Tenant.objects.filter(issuer=issuer, keyset_url=keyset_url).order_by("pk").first()
+    if same is not None:
+        return same
+    others = Tenant.objects.filter(issuer=issuer).exclude(keyset_url=keyset_url)
+    if others.exists() and not keep_apart:
+        raise IssuerKeysConflict(
+            f"The issuer {issuer} is already registered with another keyset URL "
+            f"({others.first().keyset_url or 'none'}). If the platform moved its keys, change the keyset "  # type: ignore[union-attr]
+            "URL of its tenant in the admin; if it is another LMS using the same issuer, register it "
+            "kept apart (--keep-apart)."
+        )
+    return Tenant.objects.create(issuer=issuer, keyset_url=keyset_url, name=(name or issuer)[:200])
 
 
 def platform_register(
@@ -26,8 +50,11 @@ def platform_register(
     accept_unknown_deployments: bool = False,
     lti11_consumer_key: str = "",
     lti11_secret: str = "",
+    keep_apart: bool = False,
 ) -> Platform:
-    """Create or update the registration (issuer, client_id) and accept the given deployments."""
+    """Create or update the registration (issuer, client_id) and accept the given deployments. A new
+    registration joins the tenant of its issuer and keyset (`tenant_resolve`); an existing one keeps its
+    tenant, and may not move to other keys here (that is the tenant's keyset URL, in the admin)."""
     fields = {
         "name": name or issuer,
         "auth_login_url": auth_login_url,
@@ -45,9 +72,20 @@ def platform_register(
         ),
     }
     with transaction.atomic():
-        platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
+        platform = (
+            Platform.objects.filter(issuer=issuer, client_id=client_id).select_related("tenant").first()
+        )
         if platform is None:
             platform = Platform(issuer=issuer, client_id=client_id)
+            platform.tenant = tenant_resolve(
+                issuer=issuer, keyset_url=keyset_url, name=name, keep_apart=keep_apart
+            )
+        elif platform.tenant is not None and platform.tenant.keyset_url != keyset_url:
+            raise IssuerKeysConflict(
+                f"This registration's tenant signs with {platform.tenant.keyset_url or 'no keyset'}: "
+                "change the tenant's keyset URL in the admin (all its registrations follow), not one "
+                "registration's."
+            )
         for key, value in fields.items():
             setattr(platform, key, value)
         platform.full_clean()

@@ -25,6 +25,7 @@ from . import jobs
 from . import results as res
 from .encoding import clean_value, encode_form, format_lines, redact_lines, to_latin1
 from .errors import WimsError, WimsTimeout, WimsUnreachable, WimsUserNotFound, WimsValidationError
+from .passwords import password_matches
 from .replies import ReplyReader
 
 logger = logging.getLogger(__name__)
@@ -335,6 +336,13 @@ class WimsClient:
     ) -> res.UserInfo:
         params = {**self._user(qclass, rclass, quser, allow_supervisor=True), "option": _options(options)}
         return res.parse_getuser(self.call("getuser", params))
+
+    def check_supervisor_password(self, qclass: int | str, rclass: str, password: str) -> bool:
+        """Whether `password` is the class supervisor's: the proof that a teacher owns an existing class.
+        Raises like getuser (WimsClassNotFound, WimsConnectionRefused, ...). The stored record never
+        leaves this method."""
+        info = self.getuser(qclass, rclass, "supervisor", options=["password"])
+        return password_matches(password, str(info.raw.get("password") or ""))
 
     def moduser(self, qclass: int | str, rclass: str, quser: str, user_info: Fields) -> res.ModUser:
         """Change user properties; WIMS answers `nothing done` when no value changes."""

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from wims_lti.lti.ags import AgsError
 from wims_lti.lti.claims import LaunchClaims
+from wims_lti.lti.identity import wims_login_for
 from wims_lti.lti.nrps import Member, roster
 from wims_lti.lti.service_connector import ServiceError, ServiceSession, ServiceUnavailable
 from wims_lti.models import Course, CourseServices, LmsUser, SyncRun, WimsAccount
@@ -45,6 +46,8 @@ def lms_users_upsert(*, course: Course, members: list[Member]) -> dict[str, LmsU
         [
             LmsUser(
                 platform=platform,
+                tenant_id=platform.tenant_id,
+                wims_login=wims_login_for(issuer=platform.issuer, client_id=platform.client_id, sub=m.sub),
                 sub=m.sub,
                 given_name=m.given_name[:200],
                 family_name=m.family_name[:200],
@@ -55,7 +58,7 @@ def lms_users_upsert(*, course: Course, members: list[Member]) -> dict[str, LmsU
         ignore_conflicts=True,
         batch_size=500,
     )
-    return {u.sub: u for u in LmsUser.objects.filter(platform=platform, sub__in=subs)}
+    return {u.sub: u for u in LmsUser.objects.filter(tenant_id=platform.tenant_id, sub__in=subs)}
 
 
 def accounts_create_ahead(*, course: Course, members: list[Member], client: WimsClient) -> int:
@@ -87,9 +90,12 @@ def run_learners(*, run: SyncRun, service: ServiceSession, client: WimsClient) -
     the course has no NRPS or the roster could not be read (then every WIMS account counts)."""
     if run.roster is not None:
         return set(run.roster)
-    services = CourseServices.objects.filter(course=run.course).first()
+    services = CourseServices.objects.filter(course=run.course).select_related("platform").first()
     if services is None or not services.nrps_url:
         return None
+    if services.platform is not None and services.platform_id != service.tokens.platform.pk:
+        # The roster URL came with another registration of the tenant (Open edX: one per block).
+        service = ServiceSession.for_platform(services.platform, gate=service.gate)
     with redis_lock(f"roster:{run.pk}", timeout=300, wait=300):
         run.refresh_from_db(fields=["roster", "roster_error"])
         if run.roster is not None:

@@ -158,7 +158,13 @@ class _Lease:
 
 def activity_sync_execute(*, activity_sync_id: int) -> ActivitySync:
     act = ActivitySync.objects.select_related(
-        "run", "run__course", "link", "link__course", "link__course__platform", "link__course__wims_server"
+        "run",
+        "run__course",
+        "link",
+        "link__course",
+        "link__course__platform",
+        "link__course__wims_server",
+        "link__platform",
     ).get(pk=activity_sync_id)
     if act.is_over:  # a redelivered task whose work is complete
         return act
@@ -202,7 +208,7 @@ def _sync(act: ActivitySync, lease: _Lease) -> None:
         return
     mapped = lms_scores(scores)
     tally.read = sum(1 for s in mapped.values() if s is not None)
-    platform = course.platform
+    platform = link.platform or course.platform  # the registration this link's AGS endpoints answer to
     service = ServiceSession.for_platform(platform, gate=lambda: lms_slot(platform.pk))
     assert course.wims_server is not None
     try:

@@ -1,9 +1,13 @@
 """Who may use the teacher pages: a short-lived signed token issued by an instructor's launch.
 
 Inside an LMS iframe a cross-site session cookie is unreliable (third-party cookies are blocked), so
-the launch issues a token signed with SECRET_KEY, bound to (platform, course, LMS user, resource link),
-valid TEACHER_TOKEN_MAX_AGE seconds. It travels in the URL path and in forms: it is both the
-authentication of these pages and their CSRF protection (a third-party site cannot know it). Every
+the launch issues a token signed with SECRET_KEY, bound to (registration, course, LMS user, resource link)
+and to the launch's roles, valid TEACHER_TOKEN_MAX_AGE seconds. It dies early when the same person's
+latest launch in the course had no staff role (`CourseRole.generation`), or when its roles no longer count
+as staff under the registration's settings. A token from a deep-linking request by an institution or
+system role (no course role) only opens the pages that choosing activities needs. It travels in the URL
+path and in forms: it is both the authentication of these pages and their CSRF protection (a third-party
+site cannot know it). Every
 object a teacher page touches is derived from the token, never from an id in the request, so one
 course's teacher can never reach another course. Students never get a token.
 """
@@ -22,7 +26,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from wims_lti.models import Course, LmsUser, ResourceLink
+from wims_lti.lti.roles import is_course_staff, may_select_content
+from wims_lti.models import Course, LmsUser, Platform, ResourceLink
+from wims_lti.services.roles import course_role_current, course_role_record
 from wims_lti.views.errors import error_page
 
 logger = logging.getLogger(__name__)
@@ -40,6 +46,8 @@ class TeacherContext:
     roles: tuple[str, ...] = ()
     # Deep-linking launches carry the platform's return URL and settings (None for normal launches).
     deep_linking: dict[str, Any] | None = None
+    platform: Platform | None = None  # the registration that launched (signs the deep-linking answer)
+    content_selection_only: bool = False  # institution/system role in a deep-linking request
 
 
 def issue_teacher_token(
@@ -50,15 +58,23 @@ def issue_teacher_token(
     lang: str,
     roles: list[str] | tuple[str, ...],
     deep_linking: dict[str, Any] | None = None,
+    platform: Platform | None = None,
+    content_selection_only: bool = False,
 ) -> str:
+    """A token for the teacher pages of `course`; records that `user` is staff there now."""
+    platform = platform or course.platform
+    generation = course_role_record(course=course, user=user, roles=list(roles), is_staff=True)
     payload: dict[str, Any] = {
-        "p": course.platform_id,
+        "p": platform.pk,
         "c": course.pk,
         "u": user.pk,
         "l": link.pk if link else None,
         "lang": lang,
         "r": list(roles),
+        "g": generation,
     }
+    if content_selection_only:
+        payload["cs"] = True
     if deep_linking is not None:
         payload["dl"] = deep_linking
     return signing.dumps(payload, salt=SALT, compress=True)
@@ -77,13 +93,26 @@ def read_teacher_token(token: str) -> TeacherContext:
         raise InvalidTeacherToken("bad signature") from exc
     course = Course.objects.select_related("platform", "wims_server").filter(pk=data.get("c")).first()
     user = LmsUser.objects.filter(pk=data.get("u")).first()
+    platform = Platform.objects.filter(pk=data.get("p"), is_active=True).first()
     if (
         course is None
         or user is None
-        or course.platform_id != data.get("p")
-        or user.platform_id != data.get("p")
+        or platform is None
+        or course.tenant_id != platform.tenant_id
+        or user.tenant_id != platform.tenant_id
     ):
-        raise InvalidTeacherToken("unknown course or user")
+        raise InvalidTeacherToken("unknown course, user or registration")
+    roles = tuple(str(r) for r in data.get("r") or ())
+    selection_only = bool(data.get("cs"))
+    subroles = platform.subroles_are_staff
+    if not (
+        is_course_staff(roles, subroles=subroles)
+        or (selection_only and may_select_content(roles, subroles=subroles))
+    ):
+        raise InvalidTeacherToken("the token's roles are not (or no longer) staff roles")
+    current = course_role_current(course=course, user=user)
+    if current is None or not current.is_staff or current.generation != data.get("g"):
+        raise InvalidTeacherToken("revoked: the user's latest launch in the course has no staff role")
     link = None
     if data.get("l") is not None:
         link = ResourceLink.objects.filter(pk=data["l"], course=course).first()
@@ -95,8 +124,10 @@ def read_teacher_token(token: str) -> TeacherContext:
         link=link,
         lang=data.get("lang") or "en",
         token=token,
-        roles=tuple(data.get("r") or ()),
+        roles=roles,
         deep_linking=data.get("dl"),
+        platform=platform,
+        content_selection_only=selection_only,
     )
 
 
@@ -113,11 +144,24 @@ def forbidden(request: HttpRequest, lang: str | None = None) -> HttpResponse:
 
 def teacher_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Decorator: the view gets `request.teacher` (a TeacherContext) or the request gets a 403."""
+    return _teacher_view(view, content_selection=False)
 
+
+def content_selection_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """As `teacher_view`, also open to a deep-linking token of an institution or system role (choosing
+    activities, and linking the course first)."""
+    return _teacher_view(view, content_selection=True)
+
+
+def _teacher_view(
+    view: Callable[..., HttpResponse], *, content_selection: bool
+) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             context = read_teacher_token(token)
+            if context.content_selection_only and not content_selection:
+                raise InvalidTeacherToken("a content-selection token on another teacher page")
         except InvalidTeacherToken as exc:
             logger.warning("teacher page refused: %s", exc)
             return forbidden(request)

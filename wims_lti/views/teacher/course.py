@@ -16,6 +16,7 @@ from wims_lti.models import WimsServer
 from wims_lti.services.courses import class_options_default, course_create_class
 from wims_lti.services.linking import (
     ClassAlreadyLinked,
+    ClassNotYours,
     ClassState,
     LinkingError,
     connection_line,
@@ -29,13 +30,11 @@ from wims_lti.services.linking import (
 from wims_lti.services.locks import LockTimeout
 from wims_lti.views.errors import wims_error_page
 from wims_lti.wims.errors import (
-    WimsClassNotFound,
-    WimsConnectionRefused,
     WimsError,
     WimsValidationError,
 )
 
-from .auth import TeacherContext, teacher_view
+from .auth import TeacherContext, content_selection_view, teacher_view
 from .forms import CreateClassForm, LinkClassForm
 
 logger = logging.getLogger(__name__)
@@ -86,13 +85,16 @@ def _render(
         context["create_form"] = create_form or CreateClassForm.initial_from(
             class_options_default(course=course, lang=teacher.lang)
         )
-        default_server = course.platform.default_wims_server
-        context["link_form"] = link_form or LinkClassForm(initial={"server": default_server.name})
-        context["several_servers"] = WimsServer.objects.count() > 1
+        platform = teacher.platform or course.platform
+        servers = platform.allowed_wims_servers()
+        context["link_form"] = link_form or LinkClassForm(
+            initial={"server": platform.default_wims_server.name}, servers=servers
+        )
+        context["several_servers"] = servers.count() > 1
     return render(request, "wims_lti/teacher/course.html", context, status=status)
 
 
-@teacher_view
+@content_selection_view
 @require_GET
 def course_page(request: HttpRequest) -> HttpResponse:
     return _render(request)
@@ -110,7 +112,7 @@ def _creation_failed(request: HttpRequest, form: CreateClassForm, exc: Exception
     return wims_error_page(request, exc, action="creating the class")
 
 
-@teacher_view
+@content_selection_view
 @require_POST
 def course_create(request: HttpRequest) -> HttpResponse:
     teacher = _teacher(request)
@@ -126,33 +128,41 @@ def course_create(request: HttpRequest) -> HttpResponse:
     return _next_page(teacher)
 
 
-@teacher_view
+@content_selection_view
 @require_POST
 def course_link(request: HttpRequest) -> HttpResponse:
     teacher = _teacher(request)
     if teacher.course.is_linked:
         return HttpResponseRedirect(_course_url(teacher))
-    form = LinkClassForm(request.POST)
-    if not form.is_valid():
+    platform = teacher.platform or teacher.course.platform
+    form = LinkClassForm(request.POST, servers=platform.allowed_wims_servers())
+    if not form.is_valid():  # a server this platform may not use is not a choice
         return _render(request, link_form=form, status=400)
     server: WimsServer = form.cleaned_data["server"]
     qclass: str = form.cleaned_data["qclass"]
     try:
-        course_link_existing(course=teacher.course, server=server, qclass=qclass)
+        course_link_existing(
+            course=teacher.course,
+            server=server,
+            qclass=qclass,
+            supervisor_password=form.cleaned_data["supervisor_password"],
+            platform=platform,
+        )
     except ClassAlreadyLinked:
         form.add_error("qclass", _("This WIMS class is already linked to another course."))
         return _render(request, link_form=form, status=409)
-    except WimsClassNotFound:
-        form.add_error("qclass", _("There is no class with this number on this WIMS server."))
-        return _render(request, link_form=form, status=400)
-    except WimsConnectionRefused:
-        problem = {
-            "code": "refused",
-            "qclass": qclass,
-            "server": server,
-            "connection_line": connection_line(server=server),
-        }
-        return _render(request, link_form=form, status=409, problem=problem)
+    except ClassNotYours:
+        # The same answer whether the class does not exist, does not accept this tool, or the password
+        # is wrong: no oracle of other people's classes.
+        form.add_error(
+            None,
+            _(
+                "No class with this number and this supervisor password accepts this tool on this server. "
+                "Check the number and the password."
+            ),
+        )
+        problem = {"code": "not_yours", "server": server, "connection_line": connection_line(server=server)}
+        return _render(request, link_form=form, status=403, problem=problem)
     except LinkingError:
         return HttpResponseRedirect(_course_url(teacher))
     except LockTimeout:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from wims_lti.lti.deep_linking import DeepLinkingRefused, LinkItem, deep_linking_response
+from wims_lti.lti.deep_linking import DeepLinkingRefused, LinkItem, deep_linking_response, return_url_allowed
 from wims_lti.lti.views import launch_url
 from wims_lti.services.activities import (
     SCORE_MAXIMUM,
@@ -24,7 +24,7 @@ from wims_lti.services.activities import (
 from wims_lti.views.errors import error_page, wims_error_page
 from wims_lti.wims.errors import WimsError
 
-from .auth import TeacherContext, teacher_view
+from .auth import TeacherContext, content_selection_view
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _item(request: HttpRequest, teacher: TeacherContext, activity: Activity) -> 
     )
 
 
-@teacher_view
+@content_selection_view
 @require_http_methods(["GET", "POST"])
 def picker(request: HttpRequest) -> HttpResponse:
     teacher = _teacher(request)
@@ -117,7 +117,16 @@ def _respond(request: HttpRequest, teacher: TeacherContext, chosen: list[Activit
         items = [_item(request, teacher, activity) for activity in chosen]
     except WimsError as exc:
         return wims_error_page(request, exc, action="reading the chosen activities")
-    platform = teacher.course.platform
+    platform = teacher.platform or teacher.course.platform  # the registration that asked
+    if not return_url_allowed(str(settings_.get("return_url", "")), platform):  # never a javascript: action
+        logger.warning("deep-linking return URL not on the platform's hosts: refused")
+        return error_page(
+            request,
+            status=400,
+            title=_("WIMS activities cannot be added here"),
+            message=_("The LMS asked to send the chosen activities to an address that is not its own."),
+            advice=_("Tell your administrator: the LMS's deep-linking return address is not accepted."),
+        )
     msg = ngettext("%(count)d WIMS activity added.", "%(count)d WIMS activities added.", len(items)) % {
         "count": len(items)
     }

@@ -170,6 +170,22 @@ class LinkClassForm(AccessibleForm):
         help_text=_("The number WIMS shows for the class, e.g. 1234567."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    supervisor_password = forms.CharField(
+        label=_("Supervisor password of the class"),
+        max_length=64,
+        strip=False,
+        required=False,
+        help_text=_(
+            "Your teacher password of this class in WIMS: it proves the class is yours (not needed to link "
+            "again the class this course created)."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+    )
+
+    def __init__(self, *args: Any, servers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if servers is not None:  # only the servers the teacher's platform may use
+            self.fields["server"].queryset = servers
 
     def clean_qclass(self) -> str:
         value = self.cleaned_data["qclass"].strip()

@@ -30,7 +30,7 @@ def adduser(job: Job) -> Fields:
 @job("getuser")
 def getuser(job: Job) -> Fields:
     cls = job.wims_class()
-    user = job.user(cls)
+    user = cls.supervisor if job.quser() == "supervisor" else job.user(cls)  # as WIMS's check.user
     known = (*USER_FIELDS, "password")
     names = [name for name in options(job) if name in known] or list(USER_FIELDS)
     values = {**user.props, "password": user.password}
