@@ -22,11 +22,20 @@ pytestmark = pytest.mark.django_db
 class RegistrationPlatform:
     """Serves /.well-known/openid-configuration and a registration endpoint; records what it got."""
 
-    def __init__(self, *, issuer_override: str | None = None, token: str = "reg-token-123") -> None:
+    def __init__(
+        self,
+        *,
+        issuer_override: str | None = None,
+        token: str = "reg-token-123",
+        client_id: str = "dyn-client-42",
+        jwks_uri: str | None = None,
+    ) -> None:
         self.received: list[dict[str, Any]] = []
         self.auth_headers: list[str] = []
         self.token = token
         self.issuer_override = issuer_override
+        self.client_id = client_id
+        self.jwks_uri = jwks_uri
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,7 +58,7 @@ class RegistrationPlatform:
                         "issuer": platform.issuer_override or base,
                         "authorization_endpoint": base + "/mod/lti/auth.php",
                         "token_endpoint": base + "/mod/lti/token.php",
-                        "jwks_uri": base + "/mod/lti/certs.php",
+                        "jwks_uri": platform.jwks_uri or base + "/mod/lti/certs.php",
                         "registration_endpoint": base + "/mod/lti/openid-registration.php",
                         "scopes_supported": [
                             "openid",
@@ -79,7 +88,7 @@ class RegistrationPlatform:
                     200,
                     {
                         **body,
-                        "client_id": "dyn-client-42",
+                        "client_id": platform.client_id,
                         TOOL_CONFIGURATION: {**body[TOOL_CONFIGURATION], "deployment_id": "7"},
                     },
                 )
@@ -178,3 +187,132 @@ def test_lti_invite_command_prints_the_url(server: WimsServer, capsys) -> None:
     call_command("lti_invite", "--wims-server", "main", "--base-url", "https://wims-lti.example.edu")
     out = json.loads(capsys.readouterr().out)
     assert out["registration_url"].startswith("https://wims-lti.example.edu/lti/register/")
+
+
+# --- Issue 16: holes 1, 2 and 5, over real HTTP against the live tool ----------------------------------
+
+
+def _open_live(live_server: Any, token: str, config_url: str, reg_token: str = "reg-token-123") -> Any:
+    import requests
+
+    return requests.get(
+        f"{live_server.url}/lti/register/{token}/",
+        params={"openid_configuration": config_url, "registration_token": reg_token},
+        headers={"Accept-Language": "fr"},
+        timeout=30,
+    )
+
+
+def _registrations() -> list[tuple[Any, ...]]:
+    return sorted(
+        Platform.objects.values_list(
+            "pk", "issuer", "client_id", "keyset_url", "auth_login_url", "auth_token_url"
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_userinfo_in_the_configuration_url_cannot_take_over_a_registration(
+    live_server: Any, server: WimsServer, reg_platform: RegistrationPlatform
+) -> None:
+    """Hole 1: `http://<issuer host:port>@attacker/...` passed the string-prefix check; the attacker then
+    overwrote the real registration's keys and URLs."""
+    assert _open_live(
+        live_server, invitation_create(wims_server=server), reg_platform.url + "/.well-known/x"
+    ).ok
+    before = _registrations()
+    # The attacker claims the real issuer and the real client id, with its own keys and endpoints.
+    attacker = RegistrationPlatform(issuer_override=reg_platform.url, jwks_uri="http://127.0.0.1:9/evil-keys")
+    try:
+        netloc = reg_platform.url.removeprefix("http://")
+        config = f"http://{netloc}@{attacker.url.removeprefix('http://')}/.well-known/openid-configuration"
+        response = _open_live(live_server, invitation_create(wims_server=server), config)
+        assert response.status_code == 400 and "pas une URL http(s)" in response.text  # refused unfetched
+        assert response.headers["X-Correlation-ID"] in response.text
+        assert not attacker.received  # nothing was even sent to the attacker's registration endpoint
+        assert _registrations() == before
+    finally:
+        attacker.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dynamic_registration_never_modifies_an_existing_one(
+    live_server: Any, server: WimsServer, reg_platform: RegistrationPlatform
+) -> None:
+    """Hole 1, second half: the same (issuer, client_id) again is an error for the admin, nothing changes."""
+    assert _open_live(
+        live_server, invitation_create(wims_server=server), reg_platform.url + "/.well-known/x"
+    ).ok
+    before = (_registrations(), sorted(Deployment.objects.values_list("pk", "platform_id", "deployment_id")))
+    response = _open_live(
+        live_server, invitation_create(wims_server=server), reg_platform.url + "/.well-known/x"
+    )
+    assert response.status_code == 400 and "rien n" in response.text
+    assert (
+        _registrations(),
+        sorted(Deployment.objects.values_list("pk", "platform_id", "deployment_id")),
+    ) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_invitation_used_eight_times_at_once_registers_one_platform(
+    live_server: Any, server: WimsServer
+) -> None:
+    """Hole 2: eight simultaneous uses of one single-use invitation registered eight platforms."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    platforms = [RegistrationPlatform(client_id=f"dyn-{n}") for n in range(8)]
+    try:
+        token = invitation_create(wims_server=server)
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(
+                pool.map(
+                    lambda p: _open_live(live_server, token, p.url + "/.well-known/openid-configuration"),
+                    platforms,
+                )
+            )
+        assert sorted(a.status_code for a in answers) == [200] + [400] * 7
+        assert Platform.objects.count() == 1
+        assert sum(len(p.received) for p in platforms) == 1  # the others never reached their platform
+        assert all("déjà été utilisé" in a.text for a in answers if a.status_code == 400)
+    finally:
+        for platform in platforms:
+            platform.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_known_issuer_announcing_other_keys_is_refused(
+    live_server: Any, server: WimsServer, reg_platform: RegistrationPlatform
+) -> None:
+    """Hole 5: a registration of a known issuer with other keys could act for that issuer's users."""
+    assert _open_live(
+        live_server, invitation_create(wims_server=server), reg_platform.url + "/.well-known/x"
+    ).ok
+    before = _registrations()
+    reg_platform.jwks_uri = reg_platform.url + "/other-keys"
+    reg_platform.client_id = "dyn-client-43"
+    sent = len(reg_platform.received)
+    response = _open_live(
+        live_server, invitation_create(wims_server=server), reg_platform.url + "/.well-known/x"
+    )
+    assert response.status_code == 400 and "autres clés" in response.text
+    assert len(reg_platform.received) == sent and _registrations() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "issuer", "ok"),
+    [
+        ("https://lms.example/.well-known/openid-configuration", "https://lms.example", True),
+        ("https://LMS.example:443/mod/lti/openid-configuration.php", "https://lms.example/", True),
+        ("https://lms.example/moodle/lti/config", "https://lms.example/moodle", True),
+        ("https://lms.example@attacker.example/x", "https://lms.example", False),
+        ("https://lms.example.attacker.example/x", "https://lms.example", False),
+        ("https://lms.example:8443/x", "https://lms.example", False),
+        ("http://lms.example/x", "https://lms.example", False),
+        ("https://lms.example/moodlex/config", "https://lms.example/moodle", False),
+    ],
+)
+def test_configuration_url_and_issuer_compared_as_parsed_origins(url: str, issuer: str, ok: bool) -> None:
+    from wims_lti.lti.dynamic_registration import configuration_matches_issuer
+
+    assert configuration_matches_issuer(url, issuer) is ok

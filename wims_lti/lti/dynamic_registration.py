@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from wims_lti.models import Deployment, Platform, Tenant, WimsServer
 from wims_lti.services.keys import toolkey_ensure
@@ -49,6 +50,9 @@ SCOPES = (
     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
 )
 TOOL_NAME = "WIMS"
+ISSUER_KEYS_CONFLICT = _(
+    "This LMS's issuer is already registered with other keys: the WIMS tool administrator must resolve it."
+)
 
 
 class RegistrationError(Exception):
@@ -73,14 +77,14 @@ def invitation_read(token: str) -> Invitation:
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.LTI_REGISTRATION_INVITATION_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise RegistrationError("This registration link has expired: ask for a new one.") from exc
+        raise RegistrationError(_("This registration link has expired: ask for a new one.")) from exc
     except signing.BadSignature as exc:
-        raise RegistrationError("This registration link is not valid.") from exc
+        raise RegistrationError(_("This registration link is not valid.")) from exc
     server = WimsServer.objects.filter(pk=data.get("s")).first()
     if server is None:
-        raise RegistrationError("The WIMS server of this registration link no longer exists.")
+        raise RegistrationError(_("The WIMS server of this registration link no longer exists."))
     if cache.get(USED_PREFIX + data["n"]):
-        raise RegistrationError("This registration link was already used: ask for a new one.")
+        raise RegistrationError(_("This registration link was already used: ask for a new one."))
     return Invitation(wims_server=server, nonce=data["n"], accept_deployments=bool(data.get("a", True)))
 
 
@@ -89,7 +93,7 @@ def invitation_consume(invitation: Invitation) -> None:
     if not cache.add(
         USED_PREFIX + invitation.nonce, 1, timeout=settings.LTI_REGISTRATION_INVITATION_MAX_AGE + 60
     ):
-        raise RegistrationError("This registration link was already used: ask for a new one.")
+        raise RegistrationError(_("This registration link was already used: ask for a new one."))
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
@@ -117,19 +121,19 @@ def configuration_matches_issuer(url: str, issuer: str) -> bool:
 
 def _fetch_platform_configuration(url: str, session: requests.Session) -> dict[str, Any]:
     if _origin(url) is None:
-        raise RegistrationError("The platform's configuration URL is not an http(s) URL.")
+        raise RegistrationError(_("The platform's configuration URL is not an http(s) URL."))
     try:
         response = session.get(url, headers={"Accept": "application/json"})
         response.raise_for_status()
         config = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise RegistrationError("The platform's configuration could not be read.") from exc
+        raise RegistrationError(_("The platform's configuration could not be read.")) from exc
     issuer = config.get("issuer")
     if not isinstance(issuer, str) or not issuer or not configuration_matches_issuer(url, issuer):
-        raise RegistrationError("The platform's configuration does not match its issuer.")
+        raise RegistrationError(_("The platform's configuration does not match its issuer."))
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         if not config.get(key):
-            raise RegistrationError(f"The platform's configuration lacks {key}.")
+            raise RegistrationError(_("The platform's configuration lacks %(key)s.") % {"key": key})
     return config
 
 
@@ -184,10 +188,7 @@ def _check_new_issuer_keys(config: dict[str, Any]) -> None:
         Tenant.objects.filter(issuer=config["issuer"]).exists()
         and not Tenant.objects.filter(issuer=config["issuer"], keyset_url=config["jwks_uri"]).exists()
     ):
-        raise RegistrationError(
-            "This LMS's issuer is already registered with other keys: the WIMS tool administrator must "
-            "resolve it."
-        )
+        raise RegistrationError(ISSUER_KEYS_CONFLICT)
 
 
 def _register(
@@ -209,10 +210,10 @@ def _register(
         response.raise_for_status()
         answer = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise RegistrationError("The platform refused the tool's registration.") from exc
+        raise RegistrationError(_("The platform refused the tool's registration.")) from exc
     client_id = str(answer.get("client_id") or "")
     if not client_id:
-        raise RegistrationError("The platform's answer has no client_id.")
+        raise RegistrationError(_("The platform's answer has no client_id."))
     deployment_id = str((answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id") or "")
     product = (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code") or "LMS"
     try:
@@ -225,7 +226,7 @@ def _register(
             invitation=invitation,
         )
     except IntegrityError as exc:  # the same (issuer, client_id) stored at the same instant
-        raise RegistrationError("The LMS answered with a client id the WIMS tool already has.") from exc
+        raise RegistrationError(_("The LMS answered with a client id the WIMS tool already has.")) from exc
 
 
 def _store(
@@ -241,16 +242,15 @@ def _store(
         if Platform.objects.filter(issuer=config["issuer"], client_id=client_id).exists():
             # Never overwrite a registration from outside: the admin decides what the collision means.
             raise RegistrationError(
-                "The LMS answered with a client id the WIMS tool already has: nothing was changed. Tell the "
-                "WIMS tool administrator."
+                _(
+                    "The LMS answered with a client id the WIMS tool already has: nothing was changed. Tell "
+                    "the WIMS tool administrator."
+                )
             )
         try:
             platform.tenant = tenant_resolve(issuer=config["issuer"], keyset_url=config["jwks_uri"])
         except IssuerKeysConflict as exc:
-            raise RegistrationError(
-                "This LMS's issuer is already registered with other keys: the WIMS tool administrator must "
-                "resolve it."
-            ) from exc
+            raise RegistrationError(ISSUER_KEYS_CONFLICT) from exc
         platform.name = f"{product} ({urlsplit(config['issuer']).hostname})"
         platform.issuer = config["issuer"]
         platform.client_id = client_id
