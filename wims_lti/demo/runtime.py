@@ -54,7 +54,7 @@ class DemoWorld:
 
     def db_course(self) -> Course | None:
         return Course.objects.filter(
-            tenant_id=self.registration.tenant_id, context_id=str(self.course.id)
+            tenant_id=self.registration.tenant_pk, context_id=str(self.course.id)
         ).first()
 
     def student_account(self) -> WimsAccount | None:
@@ -62,11 +62,11 @@ class DemoWorld:
         if course is None:
             return None
         return WimsAccount.objects.filter(
-            course=course, lms_user__tenant_id=self.registration.tenant_id, lms_user__sub=self.student.sub
+            course=course, lms_user__tenant_id=self.registration.tenant_pk, lms_user__sub=self.student.sub
         ).first()
 
     def student_user(self) -> LmsUser | None:
-        return LmsUser.objects.filter(tenant_id=self.registration.tenant_id, sub=self.student.sub).first()
+        return LmsUser.objects.filter(tenant_id=self.registration.tenant_pk, sub=self.student.sub).first()
 
     def stop(self) -> None:
         self.platform_server.stop()

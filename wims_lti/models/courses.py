@@ -55,5 +55,11 @@ class Course(TimeStamped):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
+    def tenant_pk(self) -> int:
+        """The tenant's id (set on every saved row; None only before the first save)."""
+        assert self.tenant_id is not None
+        return self.tenant_id
+
+    @property
     def is_linked(self) -> bool:
         return bool(self.wims_server_id and self.qclass)

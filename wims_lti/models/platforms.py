@@ -138,6 +138,12 @@ class Platform(TimeStamped):
             self.tenant = tenant_for(issuer=self.issuer, keyset_url=self.keyset_url, name=self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    @property
+    def tenant_pk(self) -> int:
+        """The tenant's id (set on every saved row; None only before the first save)."""
+        assert self.tenant_id is not None
+        return self.tenant_id
+
     def allowed_wims_servers(self) -> models.QuerySet:  # type: ignore[type-arg]
         """The default server and those the admin allowed for this platform."""
         from .servers import WimsServer

@@ -35,6 +35,12 @@ class LmsUser(TimeStamped):
         full = f"{self.given_name} {self.family_name}".strip()
         return full or self.sub
 
+    @property
+    def tenant_pk(self) -> int:
+        """The tenant's id (set on every saved row; None only before the first save)."""
+        assert self.tenant_id is not None
+        return self.tenant_id
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.platform_id is not None and (self.tenant_id is None or not self.wims_login):
             from wims_lti.lti.identity import wims_login_for

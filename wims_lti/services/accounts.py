@@ -29,10 +29,10 @@ def lms_user_for_launch(*, platform: Platform, claims: LaunchClaims) -> LmsUser:
     try:
         with transaction.atomic():
             user, created = LmsUser.objects.get_or_create(
-                tenant_id=platform.tenant_id, sub=claims.sub, defaults={**fields, "platform": platform}
+                tenant_id=platform.tenant_pk, sub=claims.sub, defaults={**fields, "platform": platform}
             )
     except IntegrityError:
-        user, created = LmsUser.objects.get(tenant_id=platform.tenant_id, sub=claims.sub), False
+        user, created = LmsUser.objects.get(tenant_id=platform.tenant_pk, sub=claims.sub), False
     # Only overwrite what the platform sent: privacy settings hide names, they don't erase them.
     changed = {k: v for k, v in fields.items() if v and getattr(user, k) != v}
     if not created and changed:

@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,7 +28,7 @@ CLASS_MAX_DAYS = 366
 DEFAULT_LEVEL = "H4"  # WIMS's default level
 
 
-def _course_lookup(*, tenant_id: int | None, deployment_id: str, context_id: str) -> Course | None:
+def _course_lookup(*, tenant_id: int, deployment_id: str, context_id: str) -> Course | None:
     """The course of (tenant, deployment, context). A course whose deployment is unknown (LTI 1.1, or
     migrated from a registration with several deployments) is adopted by the first 1.3 launch of its
     context; an LTI 1.1 launch (no deployment id) finds the context's only course."""
@@ -52,8 +53,8 @@ def course_for_launch(*, platform: Platform, claims: LaunchClaims) -> Course:
     """The course of the launch's context in its tenant and deployment (a context id is unique only
     within a deployment), created on first sight; title and label kept up to date."""
     defaults = {"title": claims.context_title[:500], "label": claims.context_label[:200]}
-    key = {
-        "tenant_id": platform.tenant_id,
+    key: dict[str, Any] = {
+        "tenant_id": platform.tenant_pk,
         "deployment_id": claims.deployment_id,
         "context_id": claims.context_id,
     }

@@ -241,7 +241,7 @@ class _Importer:
         if platform is None or server is None:
             self.report.skipped.append(f"{label}: unknown LMS or WIMS server")
             return
-        existing = Course.objects.filter(tenant_id=platform.tenant_id, context_id=row["lms_guid"]).first()
+        existing = Course.objects.filter(tenant_id=platform.tenant_pk, context_id=row["lms_guid"]).first()
         if (
             existing is not None
             and existing.qclass
@@ -286,7 +286,7 @@ class _Importer:
         user = self._upsert(
             "LMS user",
             f"user_id {user_id!r}",
-            lambda: LmsUser.objects.filter(tenant_id=course.tenant_id, sub=f"lti11:{user_id}").first(),
+            lambda: LmsUser.objects.filter(tenant_id=course.tenant_pk, sub=f"lti11:{user_id}").first(),
             lambda: LmsUser(platform=course.platform, sub=f"lti11:{user_id}"),
             {"lti11_user_id": user_id},
         )

@@ -25,7 +25,7 @@ def migration_adopt_course(*, platform: Platform, claims: LaunchClaims, identity
     if not identity.consumer_key:
         return
     here = Course.objects.filter(
-        tenant_id=platform.tenant_id,
+        tenant_id=platform.tenant_pk,
         context_id=claims.context_id,
         deployment_id__in=[claims.deployment_id, ""],
     )
@@ -34,7 +34,7 @@ def migration_adopt_course(*, platform: Platform, claims: LaunchClaims, identity
     context_ids = {claims.context_id, identity.context_id} - {""}
     legacy = (
         Course.objects.filter(platform__lti11_consumer_key=identity.consumer_key, context_id__in=context_ids)
-        .exclude(tenant_id=platform.tenant_id)
+        .exclude(tenant_id=platform.tenant_pk)
         .exclude(qclass="")
         .order_by("created")
         .first()
@@ -91,7 +91,7 @@ def migration_follow_course(
     if (
         not identity.user_id
         or not platform.lti11_consumer_key
-        or Course.objects.filter(tenant_id=platform.tenant_id, context_id=claims.context_id)
+        or Course.objects.filter(tenant_id=platform.tenant_pk, context_id=claims.context_id)
         .exclude(qclass="")
         .exists()
     ):
@@ -102,7 +102,7 @@ def migration_follow_course(
             platform__lti11_consumer_key=platform.lti11_consumer_key,
             platform__is_active=True,
         )
-        .exclude(tenant_id=platform.tenant_id)
+        .exclude(tenant_id=platform.tenant_pk)
         .exclude(qclass="")
         .select_related("platform")
         .first()
@@ -110,7 +110,7 @@ def migration_follow_course(
     if moved is None:
         return platform, claims
     known = (
-        LmsUser.objects.filter(tenant_id=moved.tenant_id, lti11_user_id=identity.user_id)
+        LmsUser.objects.filter(tenant_id=moved.tenant_pk, lti11_user_id=identity.user_id)
         .order_by("created")
         .first()
     )

@@ -63,7 +63,7 @@ def lms_user_get(*, platform_uuid: str | uuid.UUID, sub: str) -> LmsUser | None:
     platform = Platform.objects.filter(uuid=platform_uuid).first()
     if platform is None:
         return None
-    return LmsUser.objects.filter(tenant_id=platform.tenant_id, sub=sub).select_related("platform").first()
+    return LmsUser.objects.filter(tenant_id=platform.tenant_pk, sub=sub).select_related("platform").first()
 
 
 def _wims_delete(account: WimsAccount, client_for: ClientFor, report: ForgetReport) -> bool:
@@ -94,13 +94,13 @@ def _wims_delete(account: WimsAccount, client_for: ClientFor, report: ForgetRepo
 def _scrub_sync_records(user: LmsUser, replacement: str | None) -> int:
     """Removes (or replaces by the pseudonym) the user's sub in run rosters and per-user sync errors."""
     changed = 0
-    for run in SyncRun.objects.filter(roster__isnull=False, course__tenant_id=user.tenant_id).only("roster"):
+    for run in SyncRun.objects.filter(roster__isnull=False, course__tenant_id=user.tenant_pk).only("roster"):
         roster = run.roster or []
         if user.sub in roster:
             kept = [s for s in roster if s != user.sub] + ([replacement] if replacement else [])
             SyncRun.objects.filter(pk=run.pk).update(roster=sorted(kept))
             changed += 1
-    acts = ActivitySync.objects.filter(run__course__tenant_id=user.tenant_id).exclude(errors=[])
+    acts = ActivitySync.objects.filter(run__course__tenant_id=user.tenant_pk).exclude(errors=[])
     for act in acts.only("errors"):
         errors = act.errors or []
         if not any(e.get("sub") == user.sub for e in errors):

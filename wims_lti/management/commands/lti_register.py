@@ -37,6 +37,11 @@ class Command(BaseCommand):
             help="the LTI 1.1 consumer key this platform used (verifies its migration claim)",
         )
         parser.add_argument("--lti11-secret", default="", help="its LTI 1.1 secret (or env LTI11_SECRET)")
+        parser.add_argument(
+            "--keep-apart",
+            action="store_true",
+            help="a known issuer with another keyset URL: give it its own tenant (else refused)",
+        )
         parser.add_argument("--base-url", help="the bridge's public URL (default: PUBLIC_BASE_URL)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -55,6 +60,7 @@ class Command(BaseCommand):
                 accept_unknown_deployments=opts["accept_unknown_deployments"],
                 lti11_consumer_key=opts["lti11_consumer_key"],
                 lti11_secret=opts["lti11_secret"] or os.environ.get("LTI11_SECRET", ""),
+                keep_apart=opts["keep_apart"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc

@@ -51,7 +51,7 @@ class Tally(Protocol):
 def lti11_launch_record(*, platform: Platform, claims: LaunchClaims, target: OutcomeTarget | None) -> None:
     """After a successful 1.1 launch: remember the user's 1.1 `user_id` (for a later move to LTI 1.3)
     and, for a learner, where their result goes (`lis_result_sourcedid`, `lis_outcome_service_url`)."""
-    user = LmsUser.objects.filter(tenant_id=platform.tenant_id, sub=claims.sub).first()
+    user = LmsUser.objects.filter(tenant_id=platform.tenant_pk, sub=claims.sub).first()
     if user is None:
         return
     user_id = claims.sub.removeprefix("lti11:")
@@ -60,7 +60,7 @@ def lti11_launch_record(*, platform: Platform, claims: LaunchClaims, target: Out
     if target is None or claims.is_staff or not claims.resource_link_id:
         return
     link = ResourceLink.objects.filter(
-        course__tenant_id=platform.tenant_id,
+        course__tenant_id=platform.tenant_pk,
         course__context_id=claims.context_id,
         resource_link_id=claims.resource_link_id,
     ).first()

@@ -58,7 +58,7 @@ def lms_users_upsert(*, course: Course, members: list[Member]) -> dict[str, LmsU
         ignore_conflicts=True,
         batch_size=500,
     )
-    return {u.sub: u for u in LmsUser.objects.filter(tenant_id=platform.tenant_id, sub__in=subs)}
+    return {u.sub: u for u in LmsUser.objects.filter(tenant_id=platform.tenant_pk, sub__in=subs)}
 
 
 def accounts_create_ahead(*, course: Course, members: list[Member], client: WimsClient) -> int:

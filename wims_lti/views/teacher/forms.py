@@ -185,7 +185,7 @@ class LinkClassForm(AccessibleForm):
     def __init__(self, *args: Any, servers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if servers is not None:  # only the servers the teacher's platform may use
-            self.fields["server"].queryset = servers
+            self.fields["server"].queryset = servers  # type: ignore[attr-defined]
 
     def clean_qclass(self) -> str:
         value = self.cleaned_data["qclass"].strip()
