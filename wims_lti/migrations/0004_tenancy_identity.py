@@ -72,6 +72,8 @@ def tenants_backwards(apps, schema_editor) -> None:
     apps.get_model("wims_lti", "Course").objects.update(tenant=None)
     apps.get_model("wims_lti", "LmsUser").objects.update(tenant=None)
     apps.get_model("wims_lti", "Tenant").objects.all().delete()
+    if schema_editor.connection.vendor == "postgresql":  # fire the deferred FK checks before ALTER TABLE
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
