@@ -46,3 +46,23 @@ def test_language_defaults_to_english_and_bad_custom_is_ignored() -> None:
     )
     assert c.lang == "en" and c.bound_activity() is None
     assert LaunchClaims.from_jwt_body({**BASE, LTI + "custom": {"exam": "3"}}).bound_activity() == ("exam", 3)
+
+
+def test_deep_linking_return_hosts_of_a_canvas_cloud_issuer_include_its_schools() -> None:
+    from wims_lti.lti.deep_linking import return_url_allowed
+    from wims_lti.models import Platform
+
+    canvas = Platform(
+        issuer="https://canvas.instructure.com",
+        auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect",
+        auth_token_url="https://sso.canvaslms.com/login/oauth2/token",
+        keyset_url="https://sso.canvaslms.com/api/lti/security/jwks",
+    )
+    school = "https://myschool.instructure.com/courses/12/deep_linking_response?modal=true"
+    assert return_url_allowed(school, canvas)
+    assert not return_url_allowed("https://instructure.com.attacker.example/dl", canvas)
+    assert not return_url_allowed("https://myschool.instructure.com.attacker.example/dl", canvas)
+    assert not return_url_allowed("javascript:alert(1)//myschool.instructure.com", canvas)
+    self_hosted = Platform(issuer="https://canvas.example.edu", keyset_url="https://canvas.example.edu/jwks")
+    assert not return_url_allowed(school, self_hosted)
+    assert return_url_allowed("https://canvas.example.edu/courses/1/deep_linking_response", self_hosted)

@@ -38,14 +38,28 @@ class DeepLinkingRefused(ValueError):
         self.code = code
 
 
+# Instructure-hosted Canvas signs with one issuer for every school, but each school's deep-linking
+# return URL is on its own domain (https://<school>.instructure.com/courses/…/deep_linking_response).
+# Vanity domains (canvas.example.edu) still have to be added by the admin.
+CANVAS_CLOUD_ISSUERS = {
+    "canvas.instructure.com": "*.instructure.com",
+    "canvas.beta.instructure.com": "*.instructure.com",
+    "canvas.test.instructure.com": "*.instructure.com",
+}
+
+
 def platform_hosts(platform: Platform) -> set[str]:
     """Where a deep-linking answer may go: the hosts of the registration's URLs and those its admin added
-    (`*.example.edu` matches the subdomains)."""
+    (`*.example.edu` matches the subdomains); a Canvas cloud issuer adds its schools' domains."""
     hosts = {
         (urlsplit(url).hostname or "").lower()
         for url in (platform.issuer, platform.auth_login_url, platform.auth_token_url, platform.keyset_url)
         if url
     }
+    issuer_parts = urlsplit(platform.issuer)
+    issuer_host = (issuer_parts.hostname or "").lower()
+    if issuer_parts.scheme == "https" and issuer_host in CANVAS_CLOUD_ISSUERS:
+        hosts.add(CANVAS_CLOUD_ISSUERS[issuer_host])
     extra = {line.strip().lower() for line in platform.return_url_hosts.replace(",", "\n").splitlines()}
     return (hosts | extra) - {""}
 
