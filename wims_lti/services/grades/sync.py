@@ -49,7 +49,7 @@ from wims_lti.models import (
 )
 from wims_lti.observability.metrics import count_lms_post, count_score_errors, count_sync_failure
 from wims_lti.services.concurrency import SemaphoreTimeout, lms_slot, wims_slot
-from wims_lti.services.locks import LockTimeout
+from wims_lti.services.locks import LockTimeout, redis_lock
 from wims_lti.services.locks import _client as redis_client
 from wims_lti.services.servers import wims_client_for
 from wims_lti.wims.client import WimsClient
@@ -298,9 +298,13 @@ def _sheet_states(run: SyncRun, client: WimsClient) -> dict[str, dict[str, objec
     course = run.course
     assert course.wims_server is not None
     try:
-        with wims_slot(course.wims_server.pk, course.wims_server.max_concurrency):
-            listed = client.listsheets(course.qclass, course.rclass)
-    except (WimsError, SemaphoreTimeout) as exc:
+        with redis_lock(f"wims-items:{run.pk}", timeout=60, wait=60):
+            run.refresh_from_db(fields=["wims_items"])
+            if run.wims_items is not None:  # another activity of the run read them meanwhile
+                return dict(run.wims_items.get("sheets") or {})
+            with wims_slot(course.wims_server.pk, course.wims_server.max_concurrency):
+                listed = client.listsheets(course.qclass, course.rclass)
+    except (WimsError, SemaphoreTimeout, LockTimeout) as exc:
         logger.info("sheets of class %s unavailable (progress without them): %s", course.qclass, exc)
         return {}
     sheets: dict[str, dict[str, object]] = {

@@ -6,7 +6,8 @@ or exam, submittedAt its last `score` line. WIMS's clock offset from UTC comes f
 a quarter of an hour, cached an hour per server).
 
 One `getlog` per student and per kind (sheets, exams) per sync run, only for students with a score to
-send; the parsed times are cached in Redis for the run, so the run's other activities reuse them.
+send; the parsed times are cached in Redis for the run, so the run's other activities reuse them (work
+done in WIMS after that read gets its times at the next run).
 Anything failing here only leaves the times out (they are optional in AGS).
 """
 
@@ -104,7 +105,7 @@ def work_times(
     key = f"grades:worklog:{run_id}:{course.pk}:{quser}:{'exams' if exam else 'sheets'}"
     cached = _cache_get(key)
     data = cached if isinstance(cached, dict) else None
-    if data is None or str(number) not in data:  # not fetched yet, or work newer than the fetch
+    if data is None:  # not fetched yet in this run
         offset = wims_utc_offset(course=course, client=client)
         if offset is None:
             return WorkTimes()
