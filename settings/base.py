@@ -208,6 +208,9 @@ GRADE_SYNC_STALE_AFTER = env.int("GRADE_SYNC_STALE_AFTER", default=120)
 # ("There is no user in this class", a missing or duplicated login) is read again, up to
 # GRADE_WIMS_READ_ATTEMPTS times with exponential backoff from GRADE_WIMS_READ_BACKOFF s.
 GRADE_CLASS_LOCK_WAIT = env.int("GRADE_CLASS_LOCK_WAIT", default=150)
+# Lease of the grade sync's shared locks (a class's score reads, a run's roster), renewed every third of
+# it while held: a worker killed while holding one frees it within this many seconds.
+GRADE_LOCK_TTL = env.int("GRADE_LOCK_TTL", default=15)
 GRADE_WIMS_READ_ATTEMPTS = env.int("GRADE_WIMS_READ_ATTEMPTS", default=4)
 GRADE_WIMS_READ_BACKOFF = env.float("GRADE_WIMS_READ_BACKOFF", default=0.5)
 # Send AGS submission.startedAt/submittedAt, read from the student's WIMS activity log (one getlog

@@ -187,8 +187,8 @@ def test_grades_check(check: Check, worker_factory: Callable[..., Worker]) -> No
     status_url = reverse("teacher-grades-status", args=[check.token])
     wait_for(lambda: check.client.get(status_url).json()["stalled"], 30, "the run to be seen stalled")
     assert check.sync_now().pk == run.pk  # the same run, taken over
-    run = check.wait(run, 60)
-    assert time.monotonic() - killed < 60
+    run = check.wait(run, 90)  # stale after 5 s; LMS slots the dead worker held free within 30 s
+    assert time.monotonic() - killed < 90
     check.expect("B", 1, 5, "InProgress")
     check.expect("A", 2, 10, "Completed")
     check.expect("R", 3, 10, "Completed")

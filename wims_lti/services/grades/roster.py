@@ -14,10 +14,11 @@ from wims_lti.lti.service_connector import ServiceError, ServiceSession, Service
 from wims_lti.models import Course, CourseServices, LmsUser, SyncRun, WimsAccount
 from wims_lti.services.accounts import account_ensure
 from wims_lti.services.concurrency import wims_slot
-from wims_lti.services.locks import LockTimeout, redis_lock
+from wims_lti.services.locks import LockTimeout
 from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsError
 
+from .leases import renewed_lock
 from .wims_read import class_lock
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def run_learners(*, run: SyncRun, service: ServiceSession, client: WimsClient) -
     services = CourseServices.objects.filter(course=run.course).first()
     if services is None or not services.nrps_url:
         return None
-    with redis_lock(f"roster:{run.pk}", timeout=300, wait=300):
+    with renewed_lock(f"roster:{run.pk}", ttl=settings.GRADE_LOCK_TTL, wait=300):
         run.refresh_from_db(fields=["roster", "roster_error"])
         if run.roster is not None:
             return set(run.roster)

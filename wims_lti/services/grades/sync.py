@@ -49,7 +49,7 @@ from wims_lti.models import (
 )
 from wims_lti.observability.metrics import count_lms_post, count_score_errors, count_sync_failure
 from wims_lti.services.concurrency import SemaphoreTimeout, lms_slot, wims_slot
-from wims_lti.services.locks import LockTimeout, redis_lock
+from wims_lti.services.locks import LockTimeout
 from wims_lti.services.locks import _client as redis_client
 from wims_lti.services.servers import wims_client_for
 from wims_lti.wims.client import WimsClient
@@ -58,6 +58,7 @@ from wims_lti.wims.results import ExamScores, ItemStatus, SheetScores
 from wims_lti.wims.scores import LmsScore, exam_user_score, sheet_user_score
 
 from .errors import KIND_FOR_MESSAGE, ErrorKind, kind_for_outcome
+from .leases import renewed_lock
 from .ledger import Action, iso, ledger_decide, next_timestamp
 from .lineitems import LineItemUnavailable, line_item_confirm_gone, line_item_for
 from .outcomes import lti11_ledger_forget, outcomes_apply, outcomes_post_all
@@ -298,7 +299,7 @@ def _sheet_states(run: SyncRun, client: WimsClient) -> dict[str, dict[str, objec
     course = run.course
     assert course.wims_server is not None
     try:
-        with redis_lock(f"wims-items:{run.pk}", timeout=60, wait=60):
+        with renewed_lock(f"wims-items:{run.pk}", ttl=settings.GRADE_LOCK_TTL, wait=60):
             run.refresh_from_db(fields=["wims_items"])
             if run.wims_items is not None:  # another activity of the run read them meanwhile
                 return dict(run.wims_items.get("sheets") or {})

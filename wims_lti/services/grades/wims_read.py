@@ -33,11 +33,12 @@ from django.conf import settings
 from wims_lti.models import ResourceLink
 from wims_lti.observability.metrics import count_wims_reread
 from wims_lti.services.concurrency import wims_slot
-from wims_lti.services.locks import redis_lock
 from wims_lti.services.servers import wims_client_for
 from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsNoUserInClass
 from wims_lti.wims.results import ExamScores, SheetScores
+
+from .leases import renewed_lock
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +60,10 @@ def class_lock_name(server_id: int, qclass: str) -> str:
 
 
 def class_lock(server_id: int, qclass: str) -> AbstractContextManager[None]:
-    """The class's score-read lock (also held around adm/raw jobs that rewrite its user list)."""
-    return redis_lock(
-        class_lock_name(server_id, qclass),
-        timeout=settings.WIMS_SLOW_READ_TIMEOUT + 10,
-        wait=settings.GRADE_CLASS_LOCK_WAIT,
+    """The class's score-read lock (also held around adm/raw jobs that rewrite its user list). Its lease
+    is short and renewed while held, so a worker killed in a read frees the class within seconds."""
+    return renewed_lock(
+        class_lock_name(server_id, qclass), ttl=settings.GRADE_LOCK_TTL, wait=settings.GRADE_CLASS_LOCK_WAIT
     )
 
 
