@@ -1,14 +1,18 @@
 """Grade sync benchmark on loopback: N students x M sheets, first sync and a resync with no change.
 
-Everything real except WIMS and the LMS: a redis-server, a Celery worker subprocess (threads pool), the
-WIMS emulator and the dev LTI platform (Moodle or Canvas flavour), an SQLite database file.
+Everything real except WIMS and the LMS: a redis-server, a Celery worker subprocess started with the
+project's own command (`manage.py runstack`'s: prefork pool, `--concurrency 2`, as documented; or
+`--pool threads`), the WIMS emulator and the dev LTI platform (Moodle or Canvas flavour) on loopback, an
+SQLite database file.
 
-    .venv/bin/python benchmarks/sync_benchmark.py [--students 1000] [--sheets 20] [--flavor moodle]
-        [--concurrency 4]
+    .venv/bin/python benchmarks/sync_benchmark.py [--students 5000] [--sheets 20] [--flavor moodle]
+        [--pool prefork|threads] [--concurrency 2]
 
-Prints wall time, adm/raw calls, LMS score posts, token requests and the worker's peak RSS per run.
-Targets: adm/raw calls = number of activities; resync posts = 0; 1 token request per platform per run
-(the second run reuses the cached token: 0).
+Prints per run: wall time, adm/raw calls, LMS score posts and posts/s, token requests, failed scores and
+the worker's peak RSS (VmHWM of the main process and each pool process, summed). Targets: adm/raw calls
+= activities + 1 listsheets per run (+ the activity log of each student whose score is sent, once per
+run, and WIMS's clock once); resync posts = 0; 1 token request per platform per run (the second run
+reuses the cached token: 0).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--students", type=int, default=1000)
+    ap.add_argument("--students", type=int, default=5000)
     ap.add_argument("--sheets", type=int, default=20)
     ap.add_argument("--flavor", choices=["moodle", "canvas"], default="moodle")
-    ap.add_argument("--concurrency", type=int, default=4, help="worker threads")
+    ap.add_argument("--pool", choices=["prefork", "threads"], default="prefork")
+    ap.add_argument("--concurrency", type=int, default=2, help="worker processes (prefork) or threads")
     args = ap.parse_args()
 
     from wims_lti.devstack.redis_server import RedisServer
@@ -68,10 +74,19 @@ worker_holder: list[subprocess.Popen[bytes]] = []
 
 
 def _peak_rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+    """Peak RSS (VmHWM) of `pid` plus that of each of its children (the prefork pool processes)."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        try:
+            lines = Path(f"/proc/{one}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in lines if line.startswith("VmHWM:")), 0)
+    return total
 
 
 def _run(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
@@ -169,18 +184,28 @@ def _run(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
     print(f"setup: {size} in {time.monotonic() - t0:.1f}s")
 
     log = tmp / "worker.log"
+    from wims_lti.devstack.stack import StackConfig
+
+    argv = StackConfig(base_dir=ROOT, var_dir=tmp, settings_module="settings.test").worker_argv()
+    argv[argv.index("--concurrency") + 1] = str(args.concurrency)
+    if args.pool == "threads":
+        argv += ["--pool", "threads"]
+    argv += ["-Q", "bench", "-n", "bench@local"]
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wims_lti", "worker", "--pool", "threads", "-c",
-         str(args.concurrency), "-Q", "bench", "-n", "bench@local", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-l", "warning"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        argv, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
     worker_holder.append(worker)
-    time.sleep(3)
-    if worker.poll() is not None:
-        print(log.read_text()[-3000:])
-        return 1
-    print(f"{'run':<10}{'wall s':>9}{'adm/raw':>9}{'posts':>8}{'tokens':>8}{'failed':>8}{'RSS MiB':>9}")
+    deadline = time.monotonic() + 60
+    while b" ready." not in log.read_bytes():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            print(log.read_text()[-3000:])
+            return 1
+        time.sleep(0.2)
+    print(f"worker: {args.pool}, concurrency {args.concurrency}")
+    print(
+        f"{'run':<10}{'wall s':>9}{'adm/raw':>9}{'posts':>9}{'posts/s':>9}{'tokens':>8}{'failed':>8}"
+        f"{'RSS MiB':>9}"
+    )
     for label in ("first", "resync"):
         mark = len(state.request_log)
         posts_before = len(platform.requests_matching(r"/scores", "POST"))
@@ -192,16 +217,17 @@ def _run(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
             if worker.poll() is not None:
                 print(log.read_text()[-3000:])
                 return 1
-            time.sleep(0.2)
+            time.sleep(0.5)
         wall = time.monotonic() - started
         jobs = state.jobs_since(mark)
         posts = len(platform.requests_matching(r"/scores", "POST")) - posts_before
         failed = sum(a.failed for a in run.activities.all())
         print(
-            f"{label:<10}{wall:>9.1f}{len(jobs):>9}{posts:>8}"
+            f"{label:<10}{wall:>9.1f}{len(jobs):>9}{posts:>9}{posts / wall:>9.0f}"
             f"{platform.tokens.request_count - tokens_before:>8}"
             f"{failed:>8}{_peak_rss_kib(worker.pid) / 1024:>9.0f}"
         )
+        print(f"{'':<10}adm/raw jobs: {dict(sorted(Counter(jobs).items()))}")
     server.stop()
     emulator.stop()
     return 0

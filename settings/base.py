@@ -203,6 +203,24 @@ GRADE_SYNC_SOFT_TIME_LIMIT = env.int("GRADE_SYNC_SOFT_TIME_LIMIT", default=300)
 GRADE_SYNC_TIME_LIMIT = env.int("GRADE_SYNC_TIME_LIMIT", default=360)
 GRADE_SYNC_MAX_RETRIES = env.int("GRADE_SYNC_MAX_RETRIES", default=6)
 GRADE_SYNC_LOCK_LEASE = env.int("GRADE_SYNC_LOCK_LEASE", default=60)
+# A running activity sync beats every GRADE_SYNC_HEARTBEAT s (and renews its lock). One whose last beat is
+# older than GRADE_SYNC_STALE_AFTER s (its worker died) is taken over by the next "Sync now" or scheduled
+# run; the score ledger keeps that exactly-once. Must exceed GRADE_SYNC_LOCK_LEASE.
+GRADE_SYNC_HEARTBEAT = env.int("GRADE_SYNC_HEARTBEAT", default=10)
+GRADE_SYNC_STALE_AFTER = env.int("GRADE_SYNC_STALE_AFTER", default=120)
+# One score read per WIMS class at a time (WIMS 4.29a loses students when two overlap): wait at most
+# this many seconds for the class's lock. A reply that lacks students the bridge knows in the class
+# ("There is no user in this class", a missing or duplicated login) is read again, up to
+# GRADE_WIMS_READ_ATTEMPTS times with exponential backoff from GRADE_WIMS_READ_BACKOFF s.
+GRADE_CLASS_LOCK_WAIT = env.int("GRADE_CLASS_LOCK_WAIT", default=150)
+# Lease of the grade sync's shared locks (a class's score reads, a run's roster), renewed every third of
+# it while held: a worker killed while holding one frees it within this many seconds.
+GRADE_LOCK_TTL = env.int("GRADE_LOCK_TTL", default=15)
+GRADE_WIMS_READ_ATTEMPTS = env.int("GRADE_WIMS_READ_ATTEMPTS", default=4)
+GRADE_WIMS_READ_BACKOFF = env.float("GRADE_WIMS_READ_BACKOFF", default=0.5)
+# Send AGS submission.startedAt/submittedAt, read from the student's WIMS activity log (one getlog
+# per student with a score to send, once per run).
+GRADE_WORK_TIMES = env.bool("GRADE_WORK_TIMES", default=True)
 # Create WIMS accounts for roster learners who never launched (so they can be graded later).
 GRADE_CREATE_ACCOUNTS_AHEAD = env.bool("GRADE_CREATE_ACCOUNTS_AHEAD", default=True)
 # A score the LMS refused (not a student, ...) is tried again after this many hours, or when it changes.

@@ -270,7 +270,10 @@ class ActivitySyncInline(admin.TabularInline):
     model = ActivitySync
     extra = 0
     can_delete = False
-    fields = ("link", "status", "read", "posted", "unchanged", "failed", "message", "attempts", "finished")
+    fields = (
+        "link", "status", "read", "posted", "unchanged", "failed", "message", "error_counts",
+        "progress_counts", "attempts", "heartbeat", "worker", "finished",
+    )  # fmt: skip
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]

@@ -2,7 +2,9 @@
 
 Every task is idempotent and acknowledged late (`acks_late`): a worker killed mid-task leaves the
 message unacknowledged, and the broker delivers it again (after the visibility timeout on Redis); the
-score ledger makes the rerun post only what did not reach the LMS.
+score ledger makes the rerun post only what did not reach the LMS. Long before that timeout, the
+activity's heartbeat goes stale and the next "Sync now" or scheduled run takes it over (the late
+redelivery then finds it over, or being run, and does nothing).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,8 +52,11 @@ EXO = {
 }
 
 
-def make_class(client: WimsClient, rclass: str, *, sheets: int = 1, exam: bool = False) -> str:
-    """A WIMS class with `sheets` active one-exercise sheets (and an active exam on sheet 1)."""
+def make_class(
+    client: WimsClient, rclass: str, *, sheets: int = 1, exam: bool = False, points: int = 10
+) -> str:
+    """A WIMS class with `sheets` active one-exercise sheets (and an active exam on sheet 1). Each sheet
+    requires `points` (one right answer earns 10)."""
     reply = client.addclass(
         rclass,
         {
@@ -69,7 +73,7 @@ def make_class(client: WimsClient, rclass: str, *, sheets: int = 1, exam: bool =
     client.call("addexo", {"qclass": qclass, "rclass": rclass, "qexo": "addition"}, data1=OEF_ADDITION)
     for number in range(1, sheets + 1):
         client.addsheet(qclass, rclass, {"title": f"Sheet {number}", "expiration": "20991231"})
-        client.putexo(qclass, rclass, number, EXO)
+        client.putexo(qclass, rclass, number, {**EXO, "points": points})
         client.modsheet(qclass, rclass, number, {"status": 1})
     if exam:
         client.addexam(qclass, rclass, {"title": "Exam", "duration": "20", "attempts": "3"})
@@ -184,10 +188,12 @@ class GradeEnv:
         return ActivitySync.objects.get(run=run, link=link or self.link)
 
 
-def build_grade_env(live_server: Any, wims: WimsTarget, flavor: str = "moodle") -> GradeEnv:
+def build_grade_env(
+    live_server: Any, wims: WimsTarget, flavor: str = "moodle", *, sheets: int = 1, points: int = 10
+) -> GradeEnv:
     lti = build_lti_env(live_server, wims, flavor)
     client = wims.client()
-    qclass = make_class(client, wims.rclass)
+    qclass = make_class(client, wims.rclass, sheets=sheets, points=points)
     course = Course.objects.create(
         platform=lti.registration,
         context_id=str(lti.course.id),
@@ -248,13 +254,28 @@ def canvas_env(live_server: Any, emulator_target: WimsTarget, fast_retries: None
 
 @dataclass
 class Worker:
-    """`celery -A wims_lti worker` in a subprocess on the test database; ended by its PID."""
+    """`celery -A wims_lti worker` in a subprocess on the test database; ended by its PID.
+
+    `project_command`: the command `manage.py runstack` runs (prefork pool, `--concurrency 2`, as
+    documented), with this test's queue and node name added; otherwise one solo-pool process. The worker
+    runs in its own session, so `kill()` SIGKILLs its whole process group (main process and children)."""
 
     redis_url: str
     queue: str
     log: Path
     env_extra: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    project_command: bool = False
+
+    def argv(self, name: str) -> list[str]:
+        isolation = ["-Q", self.queue, "-n", name]
+        if self.project_command:
+            from wims_lti.devstack.stack import StackConfig
+
+            config = StackConfig(base_dir=ROOT, var_dir=self.log.parent, settings_module="settings.test")
+            return [*config.worker_argv(), *isolation]
+        return [sys.executable, "-m", "celery", "-A", "wims_lti", "worker", "--pool", "solo", *isolation,
+                "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]  # fmt: skip
 
     def start(self, timeout: float = 30) -> Worker:
         name = f"grades-{uuid.uuid4().hex[:8]}@test"
@@ -272,19 +293,20 @@ class Worker:
         }
         self.log.parent.mkdir(parents=True, exist_ok=True)
         handle = self.log.open("ab")
+        start = self.log.stat().st_size if self.log.exists() else 0
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "wims_lti", "worker", "--pool", "solo", "-Q", self.queue,
-             "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+            self.argv(name),
             cwd=ROOT,
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log.read_text()[-3000:]}")
-            if b" ready." in self.log.read_bytes():
+            if b" ready." in self.log.read_bytes()[start:]:
                 return self
             time.sleep(0.1)
         self.stop()
@@ -295,20 +317,26 @@ class Worker:
         assert self.process is not None
         return self.process.pid
 
+    def _signal_group(self, sig: int) -> None:
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)  # the group this worker leads (its own session)
+
     def kill(self) -> None:
-        """SIGKILL: the worker dies mid-task, acknowledging nothing."""
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+        """SIGKILL to the worker and its pool children: it dies mid-task, acknowledging nothing."""
+        if self.process is not None:
+            self._signal_group(signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
 
     def stop(self) -> None:
+        """SIGTERM (warm shutdown: the main process waits for its children), SIGKILL to the group if slow."""
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
+                self._signal_group(signal.SIGKILL)
                 self.process.wait(timeout=5)
         self.process = None
 
@@ -319,8 +347,14 @@ def worker_factory(tmp_path: Path, settings: Any) -> Iterator[Callable[..., Work
     settings.GRADE_SYNC_QUEUE = queue
     started: list[Worker] = []
 
-    def make(redis_url: str | None = None, **env_extra: str) -> Worker:
-        worker = Worker(redis_url or settings.REDIS_URL, queue, tmp_path / "worker.log", env_extra)
+    def make(redis_url: str | None = None, *, project_command: bool = False, **env_extra: str) -> Worker:
+        worker = Worker(
+            redis_url or settings.REDIS_URL,
+            queue,
+            tmp_path / "worker.log",
+            env_extra,
+            project_command=project_command,
+        )
         started.append(worker)
         return worker.start()
 

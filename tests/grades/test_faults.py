@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.grades.conftest import GradeEnv, Student
-from wims_lti.models import ActivitySync, WimsServer
+from wims_lti.models import ActivitySync, ScoreLedger, WimsServer
 from wims_lti.services.grades import RetryLater
 
 pytestmark = pytest.mark.integration
@@ -137,8 +137,17 @@ def test_wims_down_then_back(grade_env: GradeEnv) -> None:
 
 def test_unpublished_canvas_assignment_fails_the_activity_in_plain_words(canvas_env: GradeEnv) -> None:
     env = canvas_env
-    _students(env, 2)
+    students = _students(env, 3)
     env.platform.line_item(env.link.lineitem_url).published = False
     act = env.activity(env.sync())
-    assert (act.status, act.message) == ("failed", "lineitem_line_item_refused")
+    assert (act.status, act.message) == ("failed", "lineitem_course_closed")
     assert "unpublished" in act.detail
+    # One POST told the column is closed: the other students are listed, not posted, not retried.
+    assert len(env.platform.requests_matching(r"/scores", "POST")) == 1
+    assert act.failed == 3 and act.error_counts == {"course_closed": 3}
+    assert sorted(e["sub"] for e in act.errors) == sorted(s.user.sub for s in students)
+    assert not ScoreLedger.objects.filter(status="rejected").exists()  # nothing held back for later
+    env.platform.line_item(env.link.lineitem_url).published = True  # the teacher publishes it
+    again = env.activity(env.sync())
+    assert (again.status, again.posted) == ("done", 3)
+    _exactly_once(env, students)

@@ -26,8 +26,10 @@ def test_first_sync_posts_every_worked_score_and_a_resync_posts_nothing(grade_en
     mark = len(emulator.emulator.request_log)
     run = env.sync()
     jobs = emulator.emulator.jobs_since(mark)
-    # one adm/raw call reads all students; the roster's learner without an account gets one made ahead
-    assert jobs == ["getsheetscores", "adduser"]
+    # The roster's learner without an account gets one made ahead, before the scores are read; one
+    # adm/raw call reads all students, one the sheets' status (once per run), and the activity log of
+    # each student whose score is sent gives the submission times (WIMS's clock read once).
+    assert jobs == ["adduser", "getsheetscores", "listsheets", "gettime", "getlog", "getlog"]
     act = env.activity(run)
     assert (act.status, act.read, act.posted, act.unchanged, act.failed) == ("done", 2, 2, 0, 0)
     entry_a, entry_b = env.entry(a), env.entry(b)
@@ -38,7 +40,9 @@ def test_first_sync_posts_every_worked_score_and_a_resync_posts_nothing(grade_en
     assert SUBMISSION not in entry_a.last_score
     assert run.finished is not None
 
+    mark = len(emulator.emulator.request_log)
     again = env.sync()
+    assert emulator.emulator.jobs_since(mark) == ["getsheetscores", "listsheets"]  # nothing to send
     act = env.activity(again)
     assert (act.posted, act.unchanged) == (0, 2)
     assert env.score_posts() == 2

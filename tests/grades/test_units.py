@@ -224,12 +224,12 @@ def _response(status: int, body: Any = b"", headers: dict[str, str] | None = Non
                     }
                 ]
             },
-            Outcome.LINE_ITEM_REFUSED,
+            Outcome.COURSE_CLOSED,
         ),
         (
             422,
             {"errors": {"message": "This course has concluded. AGS requests will no longer be accepted."}},
-            Outcome.LINE_ITEM_REFUSED,
+            Outcome.COURSE_CLOSED,
         ),
         (
             422,

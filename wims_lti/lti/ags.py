@@ -78,7 +78,8 @@ class Outcome(StrEnum):
     ATTEMPTS = "attempts"  # Canvas: limited attempts used up
     SCORE_REFUSED = "score_refused"  # the score itself was refused (422 on values)
     LINE_ITEM_GONE = "line_item_gone"  # 404 on the item: maybe deleted, maybe a concluded course
-    LINE_ITEM_REFUSED = "line_item_refused"  # unpublished, concluded, 412, 403: nobody can be graded
+    COURSE_CLOSED = "course_closed"  # Canvas 422: unpublished assignment, concluded course
+    LINE_ITEM_REFUSED = "line_item_refused"  # 412, 403: the tool may not grade this column
     UNAUTHORIZED = "unauthorized"  # 401 even with a fresh token
     OTHER = "other"
 
@@ -121,7 +122,7 @@ def classify_score_response(response: requests.Response) -> tuple[Outcome, str]:
         if "attempts" in low:
             return Outcome.ATTEMPTS, reason
         if "unpublished" in low or "concluded" in low:
-            return Outcome.LINE_ITEM_REFUSED, reason
+            return Outcome.COURSE_CLOSED, reason
         return Outcome.SCORE_REFUSED, reason
     if status == 404:
         return Outcome.LINE_ITEM_GONE, reason
@@ -141,23 +142,43 @@ class AgsError(ServiceError):
         self.reason = reason
 
 
+ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
+
+
 @dataclass(frozen=True)
 class Score:
+    """A score the LMS writes into its gradebook: always `gradingProgress: FullyGraded` with `scoreGiven`
+    (Moodle keeps a grade only for FullyGraded, Canvas also for PendingManual; anything else blanks it).
+    `activity_progress` says how far the student is; `started_at`/`submitted_at` (ISO 8601, UTC) go in
+    AGS 2.0's `submission` object when known (Canvas takes `submittedAt` as the submission time)."""
+
     user_id: str
     given: float
     maximum: float
     timestamp: str  # ISO 8601, UTC
     first_post: bool = True  # Canvas: later posts are not new submissions
+    activity_progress: str = "Completed"
+    started_at: str | None = None
+    submitted_at: str | None = None
 
     def payload(self, *, canvas: bool) -> dict[str, Any]:
+        if self.activity_progress not in ACTIVITY_PROGRESS:
+            raise ValueError(f"not an AGS activityProgress: {self.activity_progress!r}")
         data: dict[str, Any] = {
             "userId": self.user_id,
             "scoreGiven": self.given,
             "scoreMaximum": self.maximum,
-            "activityProgress": "Completed",
+            "activityProgress": self.activity_progress,
             "gradingProgress": "FullyGraded",
             "timestamp": self.timestamp,
         }
+        submission = {
+            key: value
+            for key, value in (("startedAt", self.started_at), ("submittedAt", self.submitted_at))
+            if value
+        }
+        if submission:
+            data["submission"] = submission
         if canvas and not self.first_post:
             data[CANVAS_SUBMISSION] = {"new_submission": False}
         return data

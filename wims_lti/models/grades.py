@@ -7,7 +7,9 @@
   writes its intent (`pending_*`) first and its outcome right after, so a worker killed in between is
   detected on the next run instead of posting twice.
 - `SyncRun` / `ActivitySync`: one sync of a course (scheduled or "Sync now") and its per-activity
-  results (counts and per-user errors), shown to teachers and, read-only, to admins.
+  results (counts, per-user errors, students' progress), shown to teachers and, read-only, to admins.
+  A running ActivitySync beats (`heartbeat`) while its worker lives: a run whose heartbeats stopped is
+  taken over by the next "Sync now" or scheduled sync (services/grades/runs.py).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class ScoreLedger(TimeStamped):
     score_given = models.FloatField(_("score given"), null=True, blank=True)
     score_maximum = models.FloatField(_("score maximum"), null=True, blank=True)
     timestamp = models.DateTimeField(_("timestamp of the last score sent"), null=True, blank=True)
+    # AGS activityProgress sent with that score: a change of progress alone is sent again too.
+    activity_progress = models.CharField(_("activity progress sent"), max_length=16, blank=True)
     # Written before the POST, cleared after it: a leftover intent means "may or may not have landed".
     pending_given = models.FloatField(null=True, blank=True)
     pending_maximum = models.FloatField(null=True, blank=True)
@@ -102,6 +106,8 @@ class SyncRun(TimeStamped):
     # Learner subs from the NRPS roster, fetched once per run (None: not fetched / unavailable).
     roster = models.JSONField(_("learners in the roster"), null=True, blank=True)
     roster_error = models.TextField(_("roster error"), blank=True)
+    # Status and expiration of the class's sheets, read once per run (listsheets) for the progress.
+    wims_items = models.JSONField(_("WIMS sheets of the class"), null=True, blank=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -132,8 +138,15 @@ class ActivitySync(TimeStamped):
     message = models.CharField(_("message code"), max_length=64, blank=True)
     detail = models.TextField(_("technical detail"), blank=True)
     errors = models.JSONField(_("per-user errors"), default=list, blank=True)
+    # Per-user errors by kind (all of them; `errors` keeps the first MAX_ERRORS_KEPT).
+    error_counts = models.JSONField(_("per-user errors by kind"), default=dict, blank=True)
+    # Students whose score was read, by AGS activityProgress (Started, InProgress, Submitted, Completed).
+    progress_counts = models.JSONField(_("students by progress"), default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     started = models.DateTimeField(_("started"), null=True, blank=True)
+    # Last sign of life: set when queued and every few seconds while a worker runs it.
+    heartbeat = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

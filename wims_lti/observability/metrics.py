@@ -11,7 +11,12 @@ Counters (all `_total`):
 - `wims_lti_launches_total{kind, outcome}`: LTI launches (1.3 and 1.1); outcome ok/refused/error;
 - `wims_lti_wims_calls_total{job, outcome}`: adm/raw jobs; outcome ok or the error class;
 - `wims_lti_lms_posts_total{outcome}`: AGS score posts; outcome as classified by the AGS client;
-- `wims_lti_sync_failures_total{reason}`: activity syncs that ended failed (reason: the message code).
+- `wims_lti_sync_failures_total{reason}`: activity syncs that ended failed (reason: the message code);
+- `wims_lti_score_errors_total{kind}`: students whose score an activity sync could not deliver, by kind
+  (not_gradable, course_closed, auth_config, transient, superseded, wims_missing, ...);
+- `wims_lti_wims_score_rereads_total{reason}`: score reads done again because WIMS's reply lacked
+  students the bridge knows in the class (no_user, missing, duplicated);
+- `wims_lti_sync_takeovers_total`: activity syncs resumed after their worker stopped beating.
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "wims_lti_wims_calls": ("WIMS adm/raw calls, by job and outcome.", ("job", "outcome")),
     "wims_lti_lms_posts": ("Scores posted to LMS gradebooks (AGS), by outcome.", ("outcome",)),
     "wims_lti_sync_failures": ("Activity grade syncs that failed, by reason.", ("reason",)),
+    "wims_lti_score_errors": ("Students' scores not delivered by an activity sync, by kind.", ("kind",)),
+    "wims_lti_wims_score_rereads": (
+        "WIMS score reads repeated because the reply lacked known students, by reason.",
+        ("reason",),
+    ),
+    "wims_lti_sync_takeovers": ("Activity syncs taken over after their worker stopped.", ()),
 }
 
 _client: redis.Redis | None = None
@@ -114,6 +125,21 @@ def count_lms_post(outcome: Any) -> None:
 
 def count_sync_failure(reason: str) -> None:
     counter_inc("wims_lti_sync_failures", reason=reason or "unknown")
+
+
+def count_score_errors(counts: dict[str, int]) -> None:
+    for kind, amount in counts.items():
+        if amount:
+            counter_inc("wims_lti_score_errors", amount, kind=kind)
+
+
+def count_wims_reread(reason: str) -> None:
+    counter_inc("wims_lti_wims_score_rereads", reason=reason)
+
+
+def count_sync_takeovers(amount: int) -> None:
+    if amount:
+        counter_inc("wims_lti_sync_takeovers", amount)
 
 
 def count_launch(kind: str, status_code: int) -> None:

@@ -654,6 +654,65 @@ def parse_getscore(raw: Raw) -> UserScores:
     )
 
 
+# --- getlog --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of a user's activity log (getlog). `when` is WIMS's local time; exam lines (`option=exams`)
+    are written `E<date>` by WIMS. `command` is `new` (an exercise opened) or `score` (an answer scored)."""
+
+    when: datetime.datetime
+    exam: bool
+    session: str
+    item: int | None  # the sheet or exam number
+    exercise: str
+    command: str
+    score: float | None  # `score` lines only
+
+
+@dataclass(frozen=True)
+class UserLog:
+    query_class: str
+    query_user: str
+    entries: tuple[LogEntry, ...]
+    raw: Raw = field(repr=False)
+
+
+def _log_entry(line: object) -> LogEntry | None:
+    if not isinstance(line, list) or len(line) < 5:
+        return None
+    stamp = str(line[0]).strip()
+    exam = stamp.startswith("E")
+    try:
+        when = datetime.datetime.strptime(stamp.removeprefix("E"), "%Y%m%d.%H:%M:%S")
+    except ValueError:
+        return None
+    command = str(line[4]).strip()
+    score = to_float(line[5], math.nan) if command == "score" and len(line) > 5 else math.nan
+    return LogEntry(
+        when=when,
+        exam=exam,
+        session=str(line[1]).strip(),
+        item=to_int(line[2]),
+        exercise=str(line[3]).strip(),
+        command=command,
+        score=None if math.isnan(score) else score,
+    )
+
+
+def parse_getlog(raw: Raw) -> UserLog:
+    """getlog: `user_log` is a list of lines (lists of words), or `""` when the user has none."""
+    lines = raw.get("user_log")
+    entries = [_log_entry(line) for line in (lines if isinstance(lines, list) else [])]
+    return UserLog(
+        query_class=_text(raw, "query_class"),
+        query_user=_text(raw, "query_user"),
+        entries=tuple(entry for entry in entries if entry is not None),
+        raw=raw,
+    )
+
+
 # --- backups -------------------------------------------------------------------------------
 
 

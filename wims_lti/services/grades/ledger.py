@@ -30,15 +30,29 @@ def _same(given: float | None, maximum: float | None, score: LmsScore) -> bool:
 
 
 def ledger_decide(
-    *, entry: ScoreLedger | None, score: LmsScore, now: dt.datetime, rejected_retry: dt.timedelta
+    *,
+    entry: ScoreLedger | None,
+    score: LmsScore,
+    now: dt.datetime,
+    rejected_retry: dt.timedelta,
+    progress: str = "",
 ) -> Decision:
+    """`progress`: the AGS activityProgress to send with the score; a change of progress alone (a sheet
+    that expired, an exam whose last session was used) is sent again. Entries written before progress
+    was recorded (empty) count as unchanged."""
     if entry is None:
         return Decision(Action.SEND, first_post=True)
     landed = (ScoreLedger.Status.SENT, ScoreLedger.Status.SUPERSEDED)
     first_post = entry.status not in landed and entry.pending_timestamp is None
     if entry.pending_timestamp is not None and _same(entry.pending_given, entry.pending_maximum, score):
         return Decision(Action.VERIFY, first_post=False)
-    if entry.status in landed and _same(entry.score_given, entry.score_maximum, score):
+    same_progress = (
+        not progress
+        or not entry.activity_progress
+        or entry.activity_progress == progress
+        or entry.status == ScoreLedger.Status.SUPERSEDED  # a teacher's grade is not overwritten for that
+    )
+    if entry.status in landed and _same(entry.score_given, entry.score_maximum, score) and same_progress:
         return Decision(Action.UNCHANGED, first_post=False)
     if (
         entry.status == ScoreLedger.Status.REJECTED

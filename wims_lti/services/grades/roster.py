@@ -15,9 +15,12 @@ from wims_lti.lti.service_connector import ServiceError, ServiceSession, Service
 from wims_lti.models import Course, CourseServices, LmsUser, SyncRun, WimsAccount
 from wims_lti.services.accounts import account_ensure
 from wims_lti.services.concurrency import wims_slot
-from wims_lti.services.locks import redis_lock
+from wims_lti.services.locks import LockTimeout
 from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsError
+
+from .leases import renewed_lock
+from .wims_read import class_lock
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +78,16 @@ def accounts_create_ahead(*, course: Course, members: list[Member], client: Wims
         if member.sub in have:
             continue
         try:
-            with wims_slot(course.wims_server.pk, course.wims_server.max_concurrency):
+            # adduser rewrites the class's user list too: not while a score read of the class runs
+            with (
+                class_lock(course.wims_server.pk, course.qclass),
+                wims_slot(course.wims_server.pk, course.wims_server.max_concurrency),
+            ):
                 account_ensure(
                     course=course, user=users[member.sub], claims=_claims_of(member, course), client=client
                 )
             created += 1
-        except WimsError as exc:
+        except (WimsError, LockTimeout) as exc:
             logger.warning("could not create a WIMS account ahead for %s: %s", member.sub, exc)
     return created
 
@@ -96,7 +103,7 @@ def run_learners(*, run: SyncRun, service: ServiceSession, client: WimsClient) -
     if services.platform is not None and services.platform_id != service.tokens.platform.pk:
         # The roster URL came with another registration of the tenant (Open edX: one per block).
         service = ServiceSession.for_platform(services.platform, gate=service.gate)
-    with redis_lock(f"roster:{run.pk}", timeout=300, wait=300):
+    with renewed_lock(f"roster:{run.pk}", ttl=settings.GRADE_LOCK_TTL, wait=300):
         run.refresh_from_db(fields=["roster", "roster_error"])
         if run.roster is not None:
             return set(run.roster)

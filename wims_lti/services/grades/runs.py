@@ -1,17 +1,28 @@
-"""Sync runs: started by the schedule (fan-out over every course) or by a teacher ("Sync now")."""
+"""Sync runs: started by the schedule (fan-out over every course) or by a teacher ("Sync now").
+
+A course has one run at a time. Starting a run while one is unfinished returns that run — and takes over
+its activities whose worker is gone: an activity not over whose last heartbeat (written when queued and
+every GRADE_SYNC_HEARTBEAT s while a worker runs it) is older than GRADE_SYNC_STALE_AFTER is queued
+again. The new execution resumes from the score ledger (exactly once); a late duplicate of the lost task
+finds the activity over, or being run, and does nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from wims_lti.models import ActivitySync, Course, LmsUser, ResourceLink, SyncRun
+from wims_lti.observability.metrics import count_sync_takeovers
+
+logger = logging.getLogger(__name__)
 
 BOUND_KINDS = (ResourceLink.Kind.SHEET, ResourceLink.Kind.EXAM)
 
@@ -57,14 +68,45 @@ def sync_run_start(
         Course.objects.select_for_update().filter(pk=course.pk).first()  # serialises concurrent starts
         running = run_unfinished(course=course)
         if running is not None:
+            stale = run_take_over(run=running)
+            if stale:
+                transaction.on_commit(lambda: [send(pk) for pk in stale])
             return running
+        now = timezone.now()
         run = SyncRun.objects.create(course=course, trigger=trigger, requested_by=requested_by)
-        activities = ActivitySync.objects.bulk_create([ActivitySync(run=run, link=link) for link in links])
+        activities = ActivitySync.objects.bulk_create(
+            [ActivitySync(run=run, link=link, heartbeat=now) for link in links]
+        )
         ids = [a.pk for a in activities] or list(
             ActivitySync.objects.filter(run=run).values_list("pk", flat=True)
         )
         transaction.on_commit(lambda: [send(pk) for pk in ids])
     return run
+
+
+def stale_activities(*, run: SyncRun, now: dt.datetime | None = None) -> QuerySet[ActivitySync]:
+    """The run's activities not over whose worker gave no sign of life for GRADE_SYNC_STALE_AFTER."""
+    now = now or timezone.now()
+    horizon = now - dt.timedelta(seconds=settings.GRADE_SYNC_STALE_AFTER)
+    over = (ActivitySync.Status.DONE, ActivitySync.Status.PARTIAL, ActivitySync.Status.FAILED)
+    return (
+        ActivitySync.objects.filter(run=run)
+        .exclude(status__in=over)
+        .filter(models.Q(heartbeat__isnull=True) | models.Q(heartbeat__lt=horizon))
+    )
+
+
+def run_take_over(*, run: SyncRun) -> list[int]:
+    """Queue the stale activities again (returns their ids; the caller sends them after commit)."""
+    now = timezone.now()
+    ids = list(stale_activities(run=run, now=now).values_list("pk", flat=True))
+    if ids:
+        ActivitySync.objects.filter(pk__in=ids).update(
+            status=ActivitySync.Status.QUEUED, message="taken_over", heartbeat=now
+        )
+        logger.warning("run %s: taking over %d activity syncs whose worker stopped", run.pk, len(ids))
+        count_sync_takeovers(len(ids))
+    return ids
 
 
 def grades_schedule_all(*, enqueue: Enqueue | None = None) -> list[SyncRun]:

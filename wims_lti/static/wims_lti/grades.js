@@ -12,6 +12,12 @@
       .then(function (s) {
         if (bar) { bar.value = s.percent; bar.textContent = s.percent + " %"; }
         if (label) { label.textContent = s.percent + " %"; }
+        if (s.running && s.stalled) {
+          var stalled = document.createElement("p");
+          stalled.textContent = box.getAttribute("data-stalled-text");
+          box.appendChild(stalled);
+          return;
+        }
         if (s.running) { window.setTimeout(poll, 1500); return; }
         var done = document.createElement("p");
         done.textContent = box.getAttribute("data-done-text");
