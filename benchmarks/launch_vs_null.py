@@ -137,6 +137,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-breakdown", action="store_true", help="skip the in-process breakdown of one launch"
     )
     parser.add_argument(
+        "--breakdown-runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="launches of each kind in the breakdown, reported as their median (default 5; --quick 1)",
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         default=0,
@@ -157,7 +164,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.students = args.students or (8 if args.quick else 100)
     args.repetitions = args.repetitions or (1 if args.quick else 3)
     args.warmup = args.warmup if args.warmup is not None else (3 if args.quick else 16)
-    args.warmup = max(args.warmup, 3)  # the breakdown takes its returning students from the warm-up
+    args.breakdown_runs = max(1, args.breakdown_runs or (1 if args.quick else 5))
+    # The breakdown takes its returning students from the warm-up.
+    args.warmup = max(args.warmup, 4 + args.breakdown_runs)
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
     args.phases = [p for p in PHASES if p in args.phases.split(",")]
     args.targets = [t for t in ("emulator", "real") if t in args.targets.split(",")]
@@ -302,19 +311,22 @@ class Bench:
         return None
 
     def calibrate(self, target: Target, rounds: int = 0) -> float:
-        """Median extra time of a `gettime` through the proxy (direct and proxied calls alternate)."""
+        """Median extra time of a `gettime` through the proxy: direct and proxied calls alternate, and the
+        median of the pairs' differences is taken (WIMS's own time varies much more than the proxy's)."""
         rounds = rounds or (10 if self.args.quick else 30)
         direct = AdmRaw(target.upstream, target.ident, target.passwd)
         proxied = AdmRaw(target.url, target.ident, target.passwd)
-        times: dict[str, list[float]] = {"direct": [], "proxied": []}
+        differences = []
         for _ in range(rounds):
-            for label, client in (("direct", direct), ("proxied", proxied)):
+            spent = []
+            for client in (direct, proxied):
                 started = time.perf_counter()
                 client.call("gettime")
-                times[label].append(time.perf_counter() - started)
+                spent.append(time.perf_counter() - started)
+            differences.append(spent[1] - spent[0])
         direct.close()
         proxied.close()
-        return (report.percentile(times["proxied"], 50) - report.percentile(times["direct"], 50)) * 1000
+        return report.percentile(differences, 50) * 1000
 
     def start_platform(self) -> None:
         self.platform = DevPlatform("moodle")
@@ -686,7 +698,9 @@ class Bench:
             ("teacher first launch", "teacher"),
         ]
         launches = [item(label, "warmup", kind) for label, kind in kinds]
-        launches += [item(label, "measure", kind) for label, kind in kinds]
+        launches += [
+            item(label, "measure", kind) for _ in range(self.args.breakdown_runs) for label, kind in kinds
+        ]
         if self.args.profile:
             launches += [item(label, "profile", kind) for label, kind in kinds]
         plan = self.work / f"breakdown-{tool.name}-{target.name}.json"
@@ -773,7 +787,7 @@ class Bench:
             out += [
                 "",
                 f"== {target.name} WIMS ({target.upstream}), through the counting proxy"
-                f" ({target.calibration_ms:+.2f} ms per call: median gettime, proxied minus direct) ==",
+                f" ({target.calibration_ms:+.2f} ms per call: median of gettime proxied minus direct) ==",
                 "latency: the tool's own HTTP exchanges of a launch (login initiation + launch [+ landing"
                 " page]); CPU ms per launch by process; client cores: CPU of the launching processes / wall",
                 *report.results_table(self.samples, target.name, args.phases, args.concurrency, tools),
@@ -794,8 +808,8 @@ class Bench:
         for b in self.breakdowns:
             out += [
                 "",
-                f"== breakdown: {b['tool']} on {b['target']}, one launch of each kind, inside the bridge"
-                " process ==",
+                f"== breakdown: {b['tool']} on {b['target']}, sequential launches inside the bridge process"
+                f" ({self.args.breakdown_runs} of each kind) ==",
             ]
             for entry in b["launches"]:
                 out += report.breakdown_lines(entry, verbose=args.verbose)

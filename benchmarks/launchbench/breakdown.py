@@ -17,7 +17,8 @@ through the same code as under gunicorn, minus the socket. Wrappers installed he
 - CPU (`time.process_time`) and wall time of each request and of the whole launch.
 
 PLAN.json: `{"private_pem", "kid", "launches": [{"label", "mode": "warmup"|"measure"|"profile", "job":
-LaunchJob fields}], "profile_top": N}`. Prints one JSON line: `{"launches": [...]}`.
+LaunchJob fields}], "profile_top": N}`. Prints one JSON line: `{"launches": [...]}`, one entry per label
+and mode: several launches of a kind are reported as their median (`merge_runs`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import io
 import json
 import logging
 import pstats
+import statistics
 import sys
 import time
 from collections import Counter
@@ -309,7 +311,43 @@ def main(plan_path: str) -> None:
             stats.sort_stats("tottime").print_stats(int(plan.get("profile_top", 25)))
             entry["profile"] = text.getvalue()
         out.append(entry)
-    print(json.dumps({"launches": out}), flush=True)
+    print(json.dumps({"launches": merge_runs(out)}), flush=True)
+
+
+# The times of one launch, as (section, key) in a breakdown entry; `None`: a top-level key.
+TIMES = [
+    (None, "wall_ms"),
+    (None, "cpu_ms"),
+    *(
+        (section, "ms")
+        for section in ("sql", "db_connect", "db_close", "commit", "redis", "cache", "http", "logs")
+    ),
+    ("http", "wire_ms"),
+]
+
+
+def merge_runs(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per (label, mode): several measured launches of one kind become the one with the
+    median wall time (its counts, statements and calls), with every time replaced by the median over
+    the launches, and `runs` / `wall_ms_range` added. Counts do not vary between launches of a kind;
+    times do, on a shared machine."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in entries:
+        groups.setdefault((entry["label"], entry["mode"]), []).append(entry)
+    merged = []
+    for runs in groups.values():
+        if not all(r["ok"] for r in runs):
+            merged.append(next(r for r in runs if not r["ok"]))
+            continue
+        ordered = sorted(runs, key=lambda r: r["wall_ms"])
+        base = json.loads(json.dumps(ordered[(len(ordered) - 1) // 2]))
+        for section, key in TIMES:
+            values = [(r[section] if section else r)[key] for r in runs]
+            (base[section] if section else base)[key] = round(statistics.median(values), 3)
+        base["runs"] = len(runs)
+        base["wall_ms_range"] = [ordered[0]["wall_ms"], ordered[-1]["wall_ms"]]
+        merged.append(base)
+    return merged
 
 
 if __name__ == "__main__":

@@ -186,10 +186,13 @@ def breakdown_lines(entry: dict[str, Any], *, verbose: bool = False) -> list[str
     sql, redis, cache, http, logs = entry["sql"], entry["redis"], entry["cache"], entry["http"], entry["logs"]
     db = entry["db_connect"]["ms"] + entry["db_close"]["ms"] + entry["commit"]["ms"]
     waiting = sql["ms"] + db + redis["ms"] + http["ms"]
+    runs = entry.get("runs", 1)
+    low, high = entry.get("wall_ms_range", [0, 0])
+    over = f" (median of {runs} launches, wall {low:.1f} - {high:.1f} ms)" if runs > 1 else ""
     lines = [
-        f"{entry['label']}: wall {entry['wall_ms']:.1f} ms, CPU {entry['cpu_ms']:.1f} ms"
+        f"{entry['label']}{over}: wall {entry['wall_ms']:.1f} ms, CPU {entry['cpu_ms']:.1f} ms"
         f" (outside SQL, Redis and HTTP calls: {entry['wall_ms'] - waiting:.1f} ms)",
-        "  requests: "
+        ("  requests (the median launch): " if runs > 1 else "  requests: ")
         + " | ".join(
             f"{r['method']} {_short(r['path'])} {r['status']} {r['wall_ms']:.1f} ms (CPU {r['cpu_ms']:.1f})"
             for r in entry["requests"]

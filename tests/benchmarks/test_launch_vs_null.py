@@ -47,7 +47,7 @@ def test_every_section_is_printed(quick_run: tuple[subprocess.CompletedProcess[s
         "== emulator WIMS (",
         "== emulator: bridge / null ==",
         "== emulator: adm/raw budget",
-        "== breakdown: bridge-sqlite on emulator",
+        "== breakdown: bridge-sqlite on emulator, sequential launches",
         "== failures: 0 ==",
     ):
         assert heading in stdout, stdout
