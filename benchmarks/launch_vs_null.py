@@ -631,26 +631,45 @@ class Bench:
         )
         return sample
 
-    def warm_up(self) -> None:
+    def warm_phase(self, tool: Tool, target: Target, phase: str, students: list[User]) -> str:
+        """Untimed launches; the failed ones are tried again (new launches of the same users) up to 3
+        times, 5 s apart: the real WIMS refuses requests for a while when the machine is loaded. The
+        last error, or "" when every launch went through."""
         assert self.pool is not None
-        conc = max(self.args.concurrency)
-        for target in self.targets.values():
+        pending, error = list(students), ""
+        for attempt in range(4):
+            jobs = self.jobs(tool, target, phase, pending, len(pending))
+            run = self.pool.run(jobs, max(self.args.concurrency))
+            failed = [i for i, r in enumerate(run.results) if not r.ok]
+            if not failed:
+                return ""
+            error = run.results[failed[0]].error
+            pending = [pending[i] for i in failed]
+            if attempt < 3:
+                what = f"{len(failed)} {phase} launches of {tool.name} on {target.name}"
+                log(f"warm-up: {what} failed, again in 5 s: {error[:300]}")
+                time.sleep(5)
+        return error
+
+    def warm_up(self) -> None:
+        for target in list(self.targets.values()):
             for tool in self.tools:
-                reg = tool.regs[target.name]
                 students = self.new_students(tool, target, self.args.warmup)
-                for phase, jobs in (
-                    ("first", self.jobs(tool, target, "first", students, 0)),
-                    ("returning", self.jobs(tool, target, "returning", students, 0)),
-                    ("teacher", self.jobs(tool, target, "teacher", None, self.args.warmup)),
-                ):
-                    run = self.pool.run(jobs, conc)
-                    failed = [r for r in run.results if not r.ok]
-                    if failed:
-                        raise RuntimeError(
-                            f"warm-up {phase} launches of {tool.name} on {target.name} failed:"
-                            f" {failed[0].error}"
-                        )
-                reg.known = students
+                error = ""
+                for phase in ("first", "returning", "teacher"):
+                    error = error or self.warm_phase(tool, target, phase, students)
+                if error and target.name == "real":
+                    self.skipped.append(
+                        f"real WIMS dropped: the warm-up of {tool.name} kept failing: {error[:500]}"
+                    )
+                    log(self.skipped[-1])
+                    del self.targets[target.name]
+                    break
+                if error:
+                    raise RuntimeError(f"warm-up launches of {tool.name} on {target.name} failed: {error}")
+                tool.regs[target.name].known = students
+        if not self.targets:
+            raise RuntimeError("no WIMS target left after the warm-up: " + "; ".join(self.skipped))
         log(f"warm-up done ({self.args.warmup} launches per tool, phase and target)")
 
     def run_reps(self) -> None:
@@ -815,6 +834,11 @@ class Bench:
                 out += report.breakdown_lines(entry, verbose=args.verbose)
         failures = [s for s in self.samples if s.failures]
         out += ["", f"== failures: {sum(s.failures for s in failures)} =="]
+        if any(s.target == "real" for s in failures):
+            out.append(
+                "(the real WIMS answers HTTP 450, 'overloaded', while the load average is above"
+                " threshold1 of its wims.conf; failed launches count neither in launches/s nor in latencies)"
+            )
         out += [
             f"{s.target} {s.phase} c={s.concurrency} {s.tool} rep {s.rep + 1}: {s.failures} ({s.first_error})"
             for s in failures
@@ -877,11 +901,16 @@ class Bench:
         variant created by `bridge_setup link`: the teacher phase never creates one)."""
         deleted = 0
         for url, qclass, rclass in self.real_classes:
-            try:
-                AdmRaw(url, REAL_IDENT, REAL_PASSWD).call("delclass", qclass=qclass, rclass=rclass)
-                deleted += 1
-            except (OSError, AdmRawError) as exc:
-                log(f"could not delete class {qclass} on {url}: {exc}")
+            for attempt in range(6):  # WIMS refuses requests while the machine's load is above its threshold
+                try:
+                    AdmRaw(url, REAL_IDENT, REAL_PASSWD).call("delclass", qclass=qclass, rclass=rclass)
+                    deleted += 1
+                    break
+                except (OSError, AdmRawError) as exc:
+                    if attempt == 5:
+                        log(f"could not delete class {qclass} (rclass {rclass}) on {url}: {str(exc)[:300]}")
+                    else:
+                        time.sleep(5)
         if deleted:
             log(f"deleted the {deleted} classes this run made on the real WIMS")
 

@@ -189,6 +189,8 @@ def breakdown_lines(entry: dict[str, Any], *, verbose: bool = False) -> list[str
     runs = entry.get("runs", 1)
     low, high = entry.get("wall_ms_range", [0, 0])
     over = f" (median of {runs} launches, wall {low:.1f} - {high:.1f} ms)" if runs > 1 else ""
+    if entry.get("mode") == "profile":
+        over = " (under cProfile: times inflated)"
     lines = [
         f"{entry['label']}{over}: wall {entry['wall_ms']:.1f} ms, CPU {entry['cpu_ms']:.1f} ms"
         f" (outside SQL, Redis and HTTP calls: {entry['wall_ms'] - waiting:.1f} ms)",

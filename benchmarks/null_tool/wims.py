@@ -93,6 +93,11 @@ class AdmRaw:
             if response.will_close:
                 self._drop()
             break
+        if response.status == 450:
+            # WIMS's "overloaded" page: the load average is above `threshold1` of its wims.conf.
+            raise AdmRawError(
+                f"{job}: WIMS is overloaded (HTTP 450): the machine's load is above its threshold"
+            )
         try:
             reply: dict[str, Any] = json.loads(data.decode("latin-1"))
         except ValueError as exc:
