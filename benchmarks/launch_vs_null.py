@@ -105,7 +105,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("TEST_POSTGRES_URL") or os.environ.get("DATABASE_URL") or "",
+        default=next(
+            (
+                url
+                for url in (os.environ.get("TEST_POSTGRES_URL", ""), os.environ.get("DATABASE_URL", ""))
+                if url.startswith(("postgres://", "postgresql://"))
+            ),
+            "",
+        ),
         help="a PostgreSQL server where the role may CREATE DATABASE (a scratch database is "
         "created, then dropped)",
     )

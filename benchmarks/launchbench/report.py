@@ -213,6 +213,7 @@ def breakdown_lines(entry: dict[str, Any], *, verbose: bool = False) -> list[str
         + ", ".join(f"{k} {v}" for k, v in sorted(cache["by_op"].items()))
         + ")",
         f"  HTTP out: {http['count']} calls, {http['ms']:.1f} ms (on the wire {http['wire_ms']:.1f} ms)"
+        + (" — in the median launch" if runs > 1 and http["calls"] else "")
         + "".join(
             f"; {'adm/raw ' + c['job'] if c['job'] else c['url']} {c['ms']:.1f} ms (wire {c['wire_ms']:.1f})"
             for c in http["calls"]
