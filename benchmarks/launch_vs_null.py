@@ -214,7 +214,6 @@ class Target:
 @dataclass
 class Registration:
     client_id: str
-    login_url: str
     course: Course
     link: ResourceLink
     known: list[User] = field(default_factory=list)  # students who launched already
@@ -229,7 +228,6 @@ class Tool:
     redis: RedisServer
     server: Gunicorn | None = None
     regs: dict[str, Registration] = field(default_factory=dict)
-    cleanup: list[Any] = field(default_factory=list)
 
 
 class Bench:
@@ -406,7 +404,7 @@ class Bench:
             self.platform.register_tool(
                 client_id, login, [f"{tool.server.url}/{client_id}/launch/"], deployment_ids=[DEPLOYMENT_ID]
             )
-            tool.regs[target.name] = self.new_registration(client_id, login)
+            tool.regs[target.name] = self.new_registration(client_id)
         self.tools.append(tool)
 
     def class_limit(self) -> int:
@@ -540,7 +538,7 @@ class Bench:
                 tool_jwks_url=base + "/lti/jwks/",
                 deployment_ids=[DEPLOYMENT_ID],
             )
-            reg = self.new_registration(client_id, login)
+            reg = self.new_registration(client_id)
             tool.regs[target.name] = reg
             # The first teacher opens the course (it gets its course row and teacher pages) ...
             teacher = reg.course.enroll(people.teacher(), INSTRUCTOR)
@@ -560,10 +558,10 @@ class Bench:
         self.tools.insert(len([t for t in self.tools if t.kind == "bridge"]), tool)
 
     # --- launches ------------------------------------------------------------------------------------
-    def new_registration(self, client_id: str, login: str) -> Registration:
+    def new_registration(self, client_id: str) -> Registration:
         course = self.platform.add_course("Algèbre linéaire", "ALG1")
         link = course.add_resource_link("Feuille 1", score_maximum=10, client_id=client_id)
-        return Registration(client_id, login, course, link)
+        return Registration(client_id, course, link)
 
     def job(
         self, reg: Registration, target: Target, user: User, course: Course, link: ResourceLink, expect: str
