@@ -82,7 +82,12 @@ class WimsErrorReply(WimsError):
 
 
 class WimsIdentificationFailure(WimsErrorReply):
-    """Bad ident, password, IP or User-Agent ('Identification Failure : ...')."""
+    """Bad ident, password, IP or User-Agent ('Identification Failure : ...').
+
+    `plain_text`: WIMS answered in plain text, not JSON, so it found no connection file of type json
+    for this ident (unknown ident, or no `ident_type=json` line)."""
+
+    plain_text = False
 
 
 class WimsConnectionRefused(WimsErrorReply):

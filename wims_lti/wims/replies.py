@@ -139,7 +139,9 @@ class ReplyReader:
         lines = [line.strip() for line in body.strip().splitlines()]
         message = lines[1] if len(lines) > 1 else "ERROR"
         if "identification failure" in message.lower():
-            raise WimsIdentificationFailure(self.mask(message), job=self.job)
+            error = WimsIdentificationFailure(self.mask(message), job=self.job)
+            error.plain_text = True  # no JSON connection file for this ident (see wims/ident_check.py)
+            raise error
         raise self.invalid(
             f"WIMS answered a plain-text error: {self.mask(message)}", status_code, content_type, body
         )
