@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +31,17 @@ from wims_lti.models import (
     WimsServer,
 )
 
+# Every URL typed in the admin without a scheme means https (Django 6's default; saying so explicitly
+# also silences Django 5's RemovedInDjango60Warning).
+HTTPS_URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """A ModelForm's `formfield_callback` with the same rule as HTTPS_URL_FIELDS."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
 
 class WimsServerForm(forms.ModelForm):
     passwd = forms.CharField(
@@ -40,6 +54,7 @@ class WimsServerForm(forms.ModelForm):
     class Meta:
         model = WimsServer
         fields = ["name", "url", "ident", "passwd", "rclass", "max_concurrency"]
+        formfield_callback = https_formfield
 
     def clean_passwd(self) -> str:
         value = self.cleaned_data.get("passwd") or ""
@@ -53,6 +68,7 @@ class WimsServerForm(forms.ModelForm):
 @admin.register(WimsServer)
 class WimsServerAdmin(admin.ModelAdmin):
     form = WimsServerForm
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "url", "ident", "rclass", "max_concurrency"]
 
 
@@ -65,15 +81,43 @@ class DeploymentInline(admin.TabularInline):
 
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "issuer", "client_id", "default_wims_server", "is_active", "config_link"]
     list_filter = ["is_active"]
     search_fields = ["name", "issuer", "client_id"]
-    readonly_fields = ["uuid"]
+    readonly_fields = ["uuid", "registration_status"]
     inlines = [DeploymentInline]
+    # The change page links the configuration page (templates/admin/wims_lti/platform/change_form.html).
 
     @admin.display(description=_("configuration"))
     def config_link(self, obj: Platform) -> str:
         return format_html('<a href="{}">{}</a>', reverse("lti-platform-config", args=[obj.uuid]), _("show"))
+
+    @admin.display(description=_("registration"))
+    def registration_status(self, obj: Platform) -> str:
+        if obj.pk and obj.awaiting_client_id:
+            return str(
+                _(
+                    "Waits for the client id of the LMS: paste it in “client id”, fill in the LMS's URLs "
+                    "and a deployment id, and save; the registration then becomes active."
+                )
+            )
+        return str(_("complete"))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.awaiting_client_id:
+            # Completing a waiting registration: it cannot launch without the LMS's three URLs.
+            for name in ("auth_login_url", "auth_token_url", "keyset_url"):
+                if name in form.base_fields:
+                    form.base_fields[name].required = True
+        return form
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        waited = change and Platform.objects.filter(pk=obj.pk, client_id="").exists()
+        if waited and obj.client_id:
+            obj.is_active = True  # its client id arrived: launches may come
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Deployment)
@@ -103,6 +147,7 @@ class ToolKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["__str__", "platform", "context_id", "wims_server", "qclass", "linked_at"]
     search_fields = ["title", "context_id", "qclass"]
     exclude = ["class_password", "supervisor_password"]
@@ -123,6 +168,7 @@ class WimsAccountAdmin(admin.ModelAdmin):
 
 @admin.register(ResourceLink)
 class ResourceLinkAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["__str__", "course", "kind", "number"]
 
 
@@ -173,6 +219,7 @@ class ActivitySyncAdmin(_ReadOnlyAdmin):
 
 @admin.register(GradeLineItem)
 class GradeLineItemAdmin(_ReadOnlyAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["link", "origin", "url", "created"]
 
 
@@ -187,6 +234,7 @@ class ScoreLedgerAdmin(_ReadOnlyAdmin):
 
 @admin.register(Lti11Outcome)
 class Lti11OutcomeAdmin(_ReadOnlyAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["resource_link", "lms_user", "service_url", "modified"]
     search_fields = ["lms_user__sub", "lms_user__lti11_user_id", "resource_link__resource_link_id"]
 

@@ -72,6 +72,11 @@ class Platform(TimeStamped):
     def __str__(self) -> str:
         return f"{self.name} ({self.issuer}, {self.client_id})"
 
+    @property
+    def awaiting_client_id(self) -> bool:
+        """Registered before its LMS issued the client id (manual registration; inactive until then)."""
+        return not self.client_id
+
 
 class Deployment(TimeStamped):
     """A deployment id of a platform (a new one appears per course copy in some LMSs)."""
