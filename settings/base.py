@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # "2 minutes ago" in the user's language (the demo gradebook)
     "wims_lti.apps.WimsLtiConfig",
 ]
 
@@ -168,8 +169,10 @@ WIMS_CLASS_LIMIT = env.int("WIMS_CLASS_LIMIT", default=300)
 # Over HTTPS, pylti1p3's cookie-check page (opens the tool in a new window when the browser blocks
 # third-party cookies in the LMS iframe) runs before the OIDC redirect.
 LTI_COOKIE_CHECK = env.bool("LTI_COOKIE_CHECK", default=True)
-# The bridge's public base URL (what LMSs and browsers reach), for URLs printed by admin commands.
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# The bridge's public base URL (what LMSs and browsers reach), for URLs printed by admin commands and
+# shown on the registrations' configuration pages; unset, they warn (no LMS accepts the local default).
+PUBLIC_BASE_URL_CONFIGURED = bool(env.str("PUBLIC_BASE_URL", default=""))
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="") or "http://127.0.0.1:8000"
 
 # --- Teacher pages (inside the LMS iframe) ---------------------------------------------------------
 TEACHER_TOKEN_MAX_AGE = env.int("TEACHER_TOKEN_MAX_AGE", default=4 * 3600)  # seconds
