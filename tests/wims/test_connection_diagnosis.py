@@ -73,7 +73,7 @@ def test_an_unknown_ident_points_to_the_file_and_its_type(wims_target: WimsTarge
     result, message = _check_fails(capsys)
     assert result["line"] == "ident_type"
     assert ".connections/nosuchident exists" in result["advice"] and "ident_type=json" in result["advice"]
-    assert "line ident_type of WIMS_HOME/log/classes/.connections/nosuchident" in message
+    assert "the file WIMS_HOME/log/classes/.connections/nosuchident on the WIMS server" in message
 
 
 def test_another_source_address_points_to_ident_site(wims_target: WimsTarget, capsys: Any) -> None:

@@ -87,6 +87,10 @@ def wims_connection_advice(
             "%(host)s did not answer in time: check the address, and that no firewall between this "
             "machine and WIMS drops the connection."
         ),
+        "busy": _(
+            "WIMS at %(host)s answered that it is overloaded (“We are too busy”): its load is over its "
+            "limit. Try again in a moment; if it lasts, the WIMS administrator can look at the server's load."
+        ),
         "http_error": _("The web server at %(url)s answered with a server error: look at its error log."),
         "unreachable": _("%(url)s cannot be reached from this machine."),
         "not_wims": _(

@@ -48,6 +48,11 @@ class WimsTimeout(WimsUnreachable):
     """WIMS did not answer within the configured timeout."""
 
 
+class WimsBusy(WimsUnreachable):
+    """WIMS's page "We are too busy" (HTTP 450): it refused the request before running it, because the
+    server's load is over its limit. Transient, like an unreachable server (read-only jobs are retried)."""
+
+
 class WimsInvalidResponse(WimsProtocolError):
     """The reply is not the JSON adm/raw reply expected (HTML page, plain text, bad JSON, bad code)."""
 

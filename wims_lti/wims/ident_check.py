@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import (
+    WimsBusy,
     WimsError,
     WimsErrorReply,
     WimsIdentificationFailure,
@@ -77,6 +78,8 @@ def ident_problem(exc: WimsError) -> IdentProblem:
         return IdentProblem("illegal_job", "ident_allow / ident_deny", detail=message)
     if isinstance(exc, WimsTimeout):
         return IdentProblem("timeout", detail=message)
+    if isinstance(exc, WimsBusy):
+        return IdentProblem("busy", detail=message)
     if isinstance(exc, WimsUnreachable):
         for cause, pattern in _UNREACHABLE_CAUSES:
             if pattern.search(message):

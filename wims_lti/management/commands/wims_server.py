@@ -117,13 +117,15 @@ class Command(BaseCommand):
                         },
                     },
                     indent=2,
+                    ensure_ascii=False,
                 )
             )
-            where = (
-                f"the line {advice.line} of {advice.file} on the WIMS server"
-                if advice.line
-                else f"the URL {server.url}"
-            )
+            if advice.problem.code == "no_json_ident":  # no such file, or one without ident_type=json
+                where = f"the file {advice.file} on the WIMS server (its name, and its line ident_type)"
+            elif advice.line:
+                where = f"the line {advice.line} of {advice.file} on the WIMS server"
+            else:
+                where = f"the URL {server.url}"
             raise CommandError(
                 f"WIMS server {server.name}: checkident failed: {exc.message}\n"
                 f"To fix: {where}.\n{advice.text}"
