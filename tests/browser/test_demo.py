@@ -151,9 +151,7 @@ def _link_class_and_choose_the_sheet(driver: Any, demo_url: str, lang: str, shot
     name = driver.find_element(By.ID, "id_create_description")
     name.clear()
     name.send_keys("Demo class", Keys.ENTER)
-    WebDriverWait(driver, 90).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "form[action$='/wims/']"))
-    )
+    WebDriverWait(driver, 90).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "form[action$='/wims/']")))
     assert says["dashboard"] in _text(driver)
     shot(f"{n + 1:02d}-class-linked")
 

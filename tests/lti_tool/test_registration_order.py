@@ -53,9 +53,10 @@ def test_moodle_manual_registration_urls_first_then_the_client_id(
         f"{MOODLE}/mod/lti/token.php",
         f"{MOODLE}/mod/lti/certs.php",
     )
-    # Running it again gives the same registration and the same URLs (what the LMS was given).
+    # Running it again gives the same registration and the same URLs (what the LMS was given); Moodle's
+    # issuer (its wwwroot) never ends with "/".
     again, _ = _run(
-        capsys, "--lms", "moodle", "--issuer", MOODLE, "--wims-server", "main", "--name", "Moodle"
+        capsys, "--lms", "moodle", "--issuer", MOODLE + "/", "--wims-server", "main", "--name", "Moodle"
     )
     assert again["registration"] == out["registration"] and Platform.objects.count() == 1
 
@@ -216,11 +217,11 @@ def test_config_page_in_french_has_no_english_value_left(
     page = admin_client.get(f"/lti/{platform.uuid}/config/", headers={"Accept-Language": "fr"})
     html = page.content.decode()
     for french in (
-        "URL de l'outil",
-        "URL du jeu de clés",
+        "URL de l’outil",  # noqa: RUF001 (French typography)
+        "URL jeu de clefs",
         "Utiliser ce service pour la synchronisation des notes et la gestion des colonnes",
         "Toujours",
-        "Intégrer, sans blocs",
+        "Intégré, sans les blocs",
         "PUBLIC_BASE_URL n’est pas défini",  # noqa: RUF001 (French typography)
         "Cet enregistrement attend l’identifiant client du LMS.",  # noqa: RUF001 (French typography)
     ):

@@ -276,7 +276,8 @@ def test_the_emulator_exercise_page_explains_what_to_do(settings: Any, db: None)
             return reply
 
         data1 = (
-            "description=Demo class\ninstitution=Uni\nsupervisor=Sue Per\nemail=s@example.com\npassword=classpw"
+            "description=Demo class\ninstitution=Uni\nsupervisor=Sue Per\n"
+            "email=s@example.com\npassword=classpw"
         )
         qclass = ok(
             "addclass", rclass="r1", data1=data1, data2="lastname=Per\nfirstname=Sue\npassword=suppw"

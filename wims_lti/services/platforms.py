@@ -182,9 +182,9 @@ def lms_endpoints(*, lms: str, issuer: str = "") -> LmsEndpoints:
     if lms == "moodle":
         if not issuer:
             raise ValidationError("Moodle: give --issuer, the Moodle site's URL (its Platform ID).")
-        base = _site(issuer)
+        base = _site(issuer)  # Moodle's issuer is its wwwroot, which never ends with "/"
         return LmsEndpoints(
-            issuer, f"{base}/mod/lti/auth.php", f"{base}/mod/lti/token.php", f"{base}/mod/lti/certs.php"
+            base, f"{base}/mod/lti/auth.php", f"{base}/mod/lti/token.php", f"{base}/mod/lti/certs.php"
         )
     if lms in CANVAS_CLOUDS:
         cloud_issuer, sso = CANVAS_CLOUDS[lms]
@@ -199,7 +199,7 @@ def lms_endpoints(*, lms: str, issuer: str = "") -> LmsEndpoints:
             raise ValidationError("Brightspace: give --issuer, the Brightspace site's URL (its Issuer).")
         base = _site(issuer)
         return LmsEndpoints(
-            issuer,
+            base,
             f"{base}/d2l/lti/authenticate",
             "https://auth.brightspace.com/core/connect/token",
             f"{base}/d2l/.well-known/jwks",

@@ -132,8 +132,8 @@ class Command(BaseCommand):
             keyset = known.keyset_url
             if "{client_id}" in keyset:  # Blackboard: known once the client id is
                 keyset = keyset.format(client_id=client_id) if client_id else ""
+            urls["issuer"] = known.issuer  # normalised (Moodle's and Brightspace's: no trailing "/")
             for key, value in (
-                ("issuer", known.issuer),
                 ("auth_login_url", known.auth_login_url),
                 ("auth_token_url", known.auth_token_url),
                 ("keyset_url", keyset),
