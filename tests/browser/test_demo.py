@@ -34,7 +34,7 @@ from wims_lti.demo.runtime import (
 from wims_lti.lti.devplatform.course_page import FRAME_NAME
 from wims_lti.models import ResourceLink
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(420)]
 
 WAIT = 30
 # What each language's pages say at a few steps (the rest is checked through ids and the database).
@@ -140,8 +140,11 @@ def _open_demo_in(driver: Any, demo_url: str, lang: str, shot: Shot) -> None:
     )
 
 
-def _link_class_and_choose_the_sheet(driver: Any, demo_url: str, lang: str, shot: Shot, n: int) -> None:
-    """Steps 1-3: the teacher links a new WIMS class, a sheet is added, the teacher chooses it."""
+def _link_class_and_choose_the_sheet(
+    driver: Any, demo_url: str, lang: str, shot: Shot, n: int, *, class_wait: float = 90
+) -> None:
+    """Steps 1-3: the teacher links a new WIMS class, a sheet is added, the teacher chooses it.
+    `class_wait`: how long creating the class may take (a shared real WIMS queues `addclass`)."""
     says = SAYS[lang]
     _click(driver, "demo-teacher")
     _into_tool(driver, lambda d: "/course/" in _path(d))
@@ -151,7 +154,9 @@ def _link_class_and_choose_the_sheet(driver: Any, demo_url: str, lang: str, shot
     name = driver.find_element(By.ID, "id_create_description")
     name.clear()
     name.send_keys("Demo class", Keys.ENTER)
-    WebDriverWait(driver, 90).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "form[action$='/wims/']")))
+    WebDriverWait(driver, class_wait).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "form[action$='/wims/']"))
+    )
     assert says["dashboard"] in _text(driver)
     shot(f"{n + 1:02d}-class-linked")
 
@@ -272,7 +277,10 @@ def test_try_it_on_the_real_wims(browser: Any, demo_url: str, lang: str, real_wi
     assert not driver.find_elements(By.ID, "demo-work")  # the student works in WIMS itself
     shot("20-real-wims")
 
-    _link_class_and_choose_the_sheet(driver, demo_url, lang, shot, 21)
+    # addclass waits on the real WIMS's class-index lock (up to the client's 150 s slow read), and the
+    # browser waits for the page behind the submitted form that long.
+    driver.set_page_load_timeout(200)
+    _link_class_and_choose_the_sheet(driver, demo_url, lang, shot, 21, class_wait=200)
     driver.get(demo_url + "/demo/")
     _click(driver, "demo-student")
     _into_tool(driver, lambda d: "wims.cgi" in str(d.execute_script("return location.href")))
