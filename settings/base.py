@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # "2 minutes ago" in the user's language (the demo gradebook)
     "wims_lti.apps.WimsLtiConfig",
 ]
 
@@ -173,8 +174,10 @@ LTI_OIDC_STATE_TTL = env.int("LTI_OIDC_STATE_TTL", default=600)
 # Login initiations are unauthenticated: at most this many per client IP (TRUSTED_PROXY_COUNT) per window.
 LTI_LOGIN_RATE_LIMIT = env.int("LTI_LOGIN_RATE_LIMIT", default=600)  # a campus NAT is one IP
 LTI_LOGIN_RATE_WINDOW = env.int("LTI_LOGIN_RATE_WINDOW", default=60)  # seconds
-# The bridge's public base URL (what LMSs and browsers reach), for URLs printed by admin commands.
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# The bridge's public base URL (what LMSs and browsers reach), for URLs printed by admin commands and
+# shown on the registrations' configuration pages; unset, they warn (no LMS accepts the local default).
+PUBLIC_BASE_URL_CONFIGURED = bool(env.str("PUBLIC_BASE_URL", default=""))
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="") or "http://127.0.0.1:8000"
 
 # --- Teacher pages (inside the LMS iframe) ---------------------------------------------------------
 TEACHER_TOKEN_MAX_AGE = env.int("TEACHER_TOKEN_MAX_AGE", default=4 * 3600)  # seconds

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.template import Context, Template
 from django.urls import reverse
@@ -33,6 +34,18 @@ from wims_lti.models import (
     WimsAccount,
     WimsServer,
 )
+from wims_lti.services.platforms import platform_tenant_settle, tenant_keys_conflict, tenant_resolve
+
+# Every URL typed in the admin without a scheme means https (Django 6's default; saying so explicitly
+# also silences Django 5's RemovedInDjango60Warning).
+HTTPS_URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """A ModelForm's `formfield_callback` with the same rule as HTTPS_URL_FIELDS."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
 
 
 class WimsServerForm(forms.ModelForm):
@@ -46,6 +59,7 @@ class WimsServerForm(forms.ModelForm):
     class Meta:
         model = WimsServer
         fields = ["name", "url", "ident", "passwd", "rclass", "max_concurrency"]
+        formfield_callback = https_formfield
 
     def clean_passwd(self) -> str:
         value = self.cleaned_data.get("passwd") or ""
@@ -59,6 +73,7 @@ class WimsServerForm(forms.ModelForm):
 @admin.register(WimsServer)
 class WimsServerAdmin(admin.ModelAdmin):
     form = WimsServerForm
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "url", "ident", "rclass", "max_concurrency"]
 
 
@@ -102,15 +117,27 @@ class PlatformForm(forms.ModelForm):
             "default_wims_server", "wims_servers", "institution", "unknown_deployment_policy", "is_active",
             "subroles_are_staff", "return_url_hosts", "lti11_consumer_key", "lti11_secret",
         ]  # fmt: skip
+        formfield_callback = https_formfield
 
     def clean_lti11_secret(self) -> str:
         value = self.cleaned_data.get("lti11_secret") or ""
         return value or (self.instance.lti11_secret if self.instance.pk else "")
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new_keys = self.instance.pk is None or self.instance.awaiting_client_id
+        issuer, keyset_url = data.get("issuer") or self.instance.issuer, data.get("keyset_url")
+        if new_keys and issuer and keyset_url is not None:
+            conflict = tenant_keys_conflict(issuer=issuer, keyset_url=keyset_url)
+            if conflict:
+                self.add_error("keyset_url", conflict)
+        return data
+
 
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
     form = PlatformForm
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = [
         "name",
         "issuer",
@@ -122,22 +149,29 @@ class PlatformAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active"]
     search_fields = ["name", "issuer", "client_id"]
-    readonly_fields = ["uuid", "tenant"]
+    readonly_fields = ["uuid", "tenant", "registration_status"]
     filter_horizontal = ["wims_servers"]
     inlines = [DeploymentInline]
+    # The change page links the configuration page (templates/admin/wims_lti/platform/change_form.html).
 
     def get_readonly_fields(self, request: HttpRequest, obj: Platform | None = None) -> list[str]:  # type: ignore[override]
-        # Issuer and keys are the tenant's: a registration never moves to other keys on its own.
-        return ["uuid", "tenant", *(["issuer", "keyset_url"] if obj is not None else [])]
+        # Issuer and keys are the tenant's: a registration never moves to other keys on its own. A
+        # registration waiting for its client id gets its keys when it is completed.
+        # (From the database: a submitted form has already put the typed client id on `obj`.)
+        locked = obj is not None and Platform.objects.filter(pk=obj.pk).exclude(client_id="").exists()
+        return ["uuid", "tenant", "registration_status", *(["issuer", "keyset_url"] if locked else [])]
 
     def save_model(self, request: HttpRequest, obj: Platform, form: forms.ModelForm, change: bool) -> None:
         if form.cleaned_data.get("generate_lti11_secret"):
             obj.lti11_secret = secrets.token_urlsafe(24)
             request._lti11_secret = obj.lti11_secret  # type: ignore[attr-defined]
+        waited = change and Platform.objects.filter(pk=obj.pk, client_id="").exists()
+        if waited and obj.client_id:
+            obj.is_active = True  # its client id arrived: launches may come
         if obj.tenant_id is None:
-            from wims_lti.services.platforms import tenant_resolve
-
             obj.tenant = tenant_resolve(issuer=obj.issuer, keyset_url=obj.keyset_url, name=obj.name)
+        elif waited and obj.tenant is not None and obj.tenant.keyset_url != obj.keyset_url:
+            platform_tenant_settle(platform=obj, keyset_url=obj.keyset_url)
         super().save_model(request, obj, form, change)
 
     def _secret_page(self, request: HttpRequest, obj: Platform) -> HttpResponse | None:
@@ -173,12 +207,33 @@ class PlatformAdmin(admin.ModelAdmin):
     def config_link(self, obj: Platform) -> str:
         return format_html('<a href="{}">{}</a>', reverse("lti-platform-config", args=[obj.uuid]), _("show"))
 
+    @admin.display(description=_("registration"))
+    def registration_status(self, obj: Platform) -> str:
+        if obj.pk and obj.awaiting_client_id:
+            return str(
+                _(
+                    "Waits for the client id of the LMS: paste it in “client id”, fill in the LMS's URLs "
+                    "and a deployment id, and save; the registration then becomes active."
+                )
+            )
+        return str(_("complete"))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.awaiting_client_id:
+            # Completing a waiting registration: it cannot launch without the LMS's three URLs.
+            for name in ("auth_login_url", "auth_token_url", "keyset_url"):
+                if name in form.base_fields:
+                    form.base_fields[name].required = True
+        return form
+
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     """An LMS and its keys. Changing the keyset URL here (the platform moved its keys) moves every
     registration of the tenant with it."""
 
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["__str__", "issuer", "keyset_url", "created"]
     search_fields = ["name", "issuer"]
     readonly_fields = ["issuer", "registrations_list"]
@@ -223,6 +278,7 @@ class ToolKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["__str__", "platform", "context_id", "wims_server", "qclass", "linked_at"]
     search_fields = ["title", "context_id", "qclass"]
     exclude = ["class_password", "supervisor_password"]
@@ -243,6 +299,7 @@ class WimsAccountAdmin(admin.ModelAdmin):
 
 @admin.register(ResourceLink)
 class ResourceLinkAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["__str__", "course", "kind", "number"]
 
 
@@ -296,6 +353,7 @@ class ActivitySyncAdmin(_ReadOnlyAdmin):
 
 @admin.register(GradeLineItem)
 class GradeLineItemAdmin(_ReadOnlyAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["link", "origin", "url", "created"]
 
 
@@ -310,6 +368,7 @@ class ScoreLedgerAdmin(_ReadOnlyAdmin):
 
 @admin.register(Lti11Outcome)
 class Lti11OutcomeAdmin(_ReadOnlyAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["resource_link", "lms_user", "service_url", "modified"]
     search_fields = ["lms_user__sub", "lms_user__lti11_user_id", "resource_link__resource_link_id"]
 

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from wims_lti.demo.views import home as demo_home
 from wims_lti.observability.views import metrics
 from wims_lti.views.health import health
+from wims_lti.views.home import favicon, home
 
 urlpatterns = [
     path("health/", health, name="health"),
@@ -15,4 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 # "Try it" (wims_lti/demo): every page answers 404 unless DEMO_MODE (refused by settings/production.py).
-urlpatterns += [path("demo/", include("wims_lti.demo.urls")), path("", demo_home, name="home")]
+urlpatterns += [
+    path("demo/", include("wims_lti.demo.urls")),
+    path("favicon.ico", favicon, name="favicon"),
+    path("", home, name="home"),
+]

@@ -115,6 +115,8 @@ def test_teacher_links_binds_and_deep_links_then_student_lands_on_the_sheet(
     initiation = env.platform.start_launch(env.teacher, env.course, None, message_type=DEEP_LINKING_REQUEST)
     mode = open_in_lms(driver, env, initiation, "Add an activity")
     _wait_path(driver, "/deep-linking/")
+    # The frame's location changes before its new page is parsed: wait for the picker itself.
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.ID, "item-sheet-3"))
     for key in ("sheet-1", "sheet-3"):
         box = driver.find_element(By.ID, f"item-{key}")
         box.send_keys(Keys.SPACE)  # keyboard toggles the checkbox

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ["scripts/run", "scripts/test", "scripts/lib.sh", ".ci/run"]
+SCRIPTS = ["scripts/run", "scripts/test", "scripts/lib.sh", "scripts/demo-screenshots", ".ci/run"]
 IN_CI = os.environ.get("CI", "") not in ("", "0", "false", "no")
 
 
@@ -19,7 +19,7 @@ def test_bash_syntax(script: str) -> None:
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True, timeout=10)
 
 
-@pytest.mark.parametrize("script", ["scripts/run", "scripts/test", ".ci/run"])
+@pytest.mark.parametrize("script", ["scripts/run", "scripts/test", "scripts/demo-screenshots", ".ci/run"])
 def test_entry_points_are_executable_bash(script: str) -> None:
     path = ROOT / script
     assert os.access(path, os.X_OK), f"{script} is not executable"

@@ -8,6 +8,7 @@ the emulator, the world can use a real WIMS (URL, ident, password of an adm/raw 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
 from wims_lti.models import Course, LmsUser, Platform, WimsAccount, WimsServer
 from wims_lti.services.keys import toolkey_ensure
 from wims_lti.services.platforms import platform_register
+from wims_lti.views.health import WIMS_CACHE_KEY as WIMS_HEALTH_CACHE_KEY
 
 if TYPE_CHECKING:  # the dev platform and the emulator are imported only when a demo starts
     from wims_lti.lti.devplatform import DevPlatform, DevPlatformServer
@@ -32,11 +35,18 @@ if TYPE_CHECKING:  # the dev platform and the emulator are imported only when a 
 logger = logging.getLogger(__name__)
 
 PLATFORM_NAME = "Demo platform (built-in)"
-SERVER_NAME = "demo-emulator"
+SERVER_NAME = "demo-emulator"  # the WIMS server row when the demo runs on its emulator
+REAL_SERVER_NAME = "demo-wims"  # ... and when it runs on a real WIMS given in the demo page's form
+SERVER_NAMES = (SERVER_NAME, REAL_SERVER_NAME)
 CLIENT_ID = "wims-lti-demo"
 DEPLOYMENT_ID = "1"
 IDENT = "demo"
 RCLASS = "wimsltidemo"
+# The names the demo page, the LMS and WIMS all use: the LMS course and its activity (a link to WIMS),
+# and the sheet the demo adds to the WIMS class (demo/services.py).
+COURSE_TITLE = "Demo: Algebra"
+ACTIVITY_TITLE = "Algebra homework"
+SHEET_TITLE = "Addition"
 
 
 @dataclass
@@ -83,9 +93,30 @@ def _forget_previous() -> None:
     with transaction.atomic():
         for platform in Platform.objects.filter(name=PLATFORM_NAME):
             platform.delete()  # cascades its courses, users, links
-        Course.objects.filter(wims_server__name=SERVER_NAME).delete()
-        Platform.objects.filter(default_wims_server__name=SERVER_NAME).update(default_wims_server=None)
-        WimsServer.objects.filter(name=SERVER_NAME).delete()
+        Course.objects.filter(wims_server__name__in=SERVER_NAMES).delete()
+        Platform.objects.filter(default_wims_server__name__in=SERVER_NAMES).update(default_wims_server=None)
+        WimsServer.objects.filter(name__in=SERVER_NAMES).delete()
+    # /health/ caches each server's checkident a few seconds: forget the gone ones at once.
+    with contextlib.suppress(Exception):  # a cache outage is /health/'s to report
+        cache.delete(WIMS_HEALTH_CACHE_KEY)
+
+
+_stale_checked = False
+
+
+def demo_forget_stale(**_: object) -> None:
+    """On a new process's first request (a `request_started` receiver): the rows of the previous
+    process's demo world point to a dead emulator and platform. Remove them before anything reads them,
+    so the admin does not list them and /health/ does not report the demo's WIMS as down."""
+    global _stale_checked
+    if _stale_checked or not settings.DEMO_MODE:
+        return
+    with _lock:
+        if _stale_checked:
+            return
+        _stale_checked = True
+        if _world is None:
+            _forget_previous()
 
 
 @dataclass(frozen=True)
@@ -109,7 +140,7 @@ def _build(tool_url: str, real: RealWims | None = None) -> DemoWorld:
     platform_server = DevPlatformServer(platform).start()
     _forget_previous()
     wims_server = WimsServer.objects.create(
-        name=SERVER_NAME,
+        name=SERVER_NAME if emulator is not None else REAL_SERVER_NAME,
         url=real.url,
         ident=real.ident,
         passwd=real.passwd,
@@ -134,10 +165,10 @@ def _build(tool_url: str, real: RealWims | None = None) -> DemoWorld:
         tool_jwks_url=tool_url + reverse("lti-jwks"),
         deployment_ids=[DEPLOYMENT_ID],
     )
-    course = platform.add_course("Demo: Algebra", "DEMO")
+    course = platform.add_course(COURSE_TITLE, "DEMO")
     teacher = course.enroll(people.teacher(), INSTRUCTOR)
     student = course.enroll(people.student(), LEARNER)
-    link = course.add_resource_link("Sheet 1", score_maximum=10)
+    link = course.add_resource_link(ACTIVITY_TITLE, score_maximum=10)
     logger.info("demo: platform at %s, WIMS at %s", platform_server.url, real.url)
     return DemoWorld(
         tool_url,

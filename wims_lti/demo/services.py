@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 
@@ -13,7 +14,7 @@ from wims_lti.services.grades import RetryLater, activity_sync_execute, sync_run
 from wims_lti.services.servers import wims_client_for
 from wims_lti.wims.client import WimsClient
 
-from .runtime import DemoWorld
+from .runtime import SHEET_TITLE, DemoWorld
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +55,14 @@ def _linked_course(world: DemoWorld) -> Course:
     return course
 
 
-def demo_sheet_add(*, world: DemoWorld) -> int:
-    """A sheet with one exercise, active, in the course's WIMS class; returns its number."""
+@dataclass(frozen=True)
+class DemoSheet:
+    number: int
+    title: str
+
+
+def demo_sheet_add(*, world: DemoWorld) -> DemoSheet:
+    """A sheet with one exercise, active, in the course's WIMS class (“Addition”, then “Addition 2”…)."""
     course = _linked_course(world)
     assert course.wims_server is not None  # checked by _linked_course
     client = wims_client_for(course.wims_server)
@@ -64,7 +71,8 @@ def demo_sheet_add(*, world: DemoWorld) -> int:
     if existing == 0:
         client.addexo(qclass, rclass, "addition", SAMPLE_EXO)
     number = existing + 1
-    client.addsheet(qclass, rclass, {"title": f"Demo sheet {number}", "expiration": "20991231"})
+    title = SHEET_TITLE if number == 1 else f"{SHEET_TITLE} {number}"
+    client.addsheet(qclass, rclass, {"title": title, "expiration": "20991231"})
     client.putexo(
         qclass,
         rclass,
@@ -76,7 +84,7 @@ def demo_sheet_add(*, world: DemoWorld) -> int:
         },
     )
     client.modsheet(qclass, rclass, number, {"status": 1})
-    return number
+    return DemoSheet(number, title)
 
 
 def _bound_link(world: DemoWorld) -> ResourceLink:
@@ -129,7 +137,17 @@ class GradebookRow:
     grade: float | None
     score_given: float | None
     score_maximum: float | None
-    timestamp: str | None
+    timestamp: str | None  # as the LMS received it (ISO 8601)
+
+    @property
+    def when(self) -> datetime | None:
+        """The timestamp as a date, for humans (the template formats it in the page's language)."""
+        if not self.timestamp:
+            return None
+        try:
+            return datetime.fromisoformat(self.timestamp.replace("Z", "+00:00"))
+        except ValueError:
+            return None
 
 
 def demo_gradebook(*, world: DemoWorld) -> list[GradebookRow]:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("sync/", views.sync_now, name="demo-sync"),
     path("gradebook/", views.gradebook, name="demo-gradebook"),
     path("wims/", views.use_wims, name="demo-use-wims"),
+    path("language/", views.language, name="demo-language"),
 ]

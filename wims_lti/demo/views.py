@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from wims_lti.models import ResourceLink
+from wims_lti.services.wims_connection import wims_connection_advice
 from wims_lti.wims.errors import WimsError
 
-from .runtime import DemoWorld, RealWims, demo_world, demo_world_use
+from .runtime import (
+    ACTIVITY_TITLE,
+    COURSE_TITLE,
+    SHEET_TITLE,
+    DemoWorld,
+    RealWims,
+    demo_world,
+    demo_world_use,
+)
 from .services import (
     DemoError,
     demo_gradebook,
@@ -24,25 +37,34 @@ from .services import (
     demo_wims_check,
 )
 
+NAMES = {"course": COURSE_TITLE, "activity": ACTIVITY_TITLE, "sheet": SHEET_TITLE}
 ERRORS = {
     "not_linked": gettext_lazy("First open the course as the teacher and create its WIMS class."),
     "not_bound": gettext_lazy(
-        "First add a sheet, then, as the teacher, bind the activity “Sheet 1” to it (Activities page)."
+        "First add the sheet “%(sheet)s”, then, as the teacher, choose it for the activity “%(activity)s” "
+        "(page “Sheets and exams”)."
     ),
     "real_wims_work": gettext_lazy(
         "With a real WIMS, the student answers in WIMS: open the activity as the student and work there."
     ),
     "student_never_launched": gettext_lazy(
-        "First open the course as the student (that creates their WIMS account)."
+        "First open the activity as the student (that creates their WIMS account)."
     ),
 }
+# The locale the demo LMS puts in its launches, per language of the demo page: the teacher pages and
+# the error pages follow it, as they follow a real LMS user's language.
+LMS_LOCALES = {"en": "en-US", "fr": "fr-FR"}
 
 
 class RealWimsForm(forms.Form):
     url = forms.URLField(label=gettext_lazy("adm/raw URL"), max_length=500, assume_scheme="https")
     ident = forms.RegexField(label=gettext_lazy("ident"), regex=r"^[A-Za-z0-9_.-]+$", max_length=64)
     passwd = forms.RegexField(
-        label=gettext_lazy("password"), regex=r"^[A-Za-z0-9]+$", max_length=64, widget=forms.PasswordInput
+        label=gettext_lazy("password"),
+        regex=r"^[A-Za-z0-9]+$",
+        max_length=64,
+        widget=forms.PasswordInput,  # never sent back in a page: typed again after an error
+        error_messages={"invalid": gettext_lazy("Letters and digits only (WIMS drops any other character).")},
     )
 
 
@@ -56,7 +78,7 @@ def _world(request: HttpRequest) -> DemoWorld:
     return demo_world(tool_url=_tool_url(request))
 
 
-def _steps(world: DemoWorld) -> dict[str, bool]:
+def _steps(world: DemoWorld) -> dict[str, Any]:
     course = world.db_course()
     linked = bool(course and course.is_linked)
     link = (
@@ -67,13 +89,14 @@ def _steps(world: DemoWorld) -> dict[str, bool]:
     return {
         "linked": linked,
         "bound": bool(link and link.kind == ResourceLink.Kind.SHEET and link.number),
+        "bound_number": link.number if link else None,
         "student": world.student_account() is not None,
     }
 
 
-@require_GET
-def index(request: HttpRequest) -> HttpResponse:
-    world = _world(request)
+def _page(
+    request: HttpRequest, world: DemoWorld, *, wims_form: RealWimsForm | None = None, status: int = 200
+) -> HttpResponse:
     course = world.db_course()
     return render(
         request,
@@ -83,15 +106,24 @@ def index(request: HttpRequest) -> HttpResponse:
             "course": course,
             "steps": _steps(world),
             "rows": demo_gradebook(world=world),
-            "wims_form": RealWimsForm(),
+            "wims_form": wims_form or RealWimsForm(),
+            "names": NAMES,
+            "languages": settings.LANGUAGES,
         },
+        status=status,
     )
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return _page(request, _world(request))
 
 
 @require_POST
 def use_wims(request: HttpRequest) -> HttpResponse:
-    """Restart the demo on a real WIMS (the form) or, with `emulator`, on a fresh emulator."""
-    _world(request)  # 404 without DEMO_MODE
+    """Restart the demo on a real WIMS (the form) or, with `emulator`, on a fresh emulator. A refused
+    connection shows the page again with the form filled in (but the password) and what to fix."""
+    world = _world(request)  # 404 without DEMO_MODE
     if "emulator" in request.POST:
         demo_world_use(tool_url=_tool_url(request), real=None)
         messages.success(request, _("The demo starts again on the built-in WIMS emulator."))
@@ -99,16 +131,29 @@ def use_wims(request: HttpRequest) -> HttpResponse:
     form = RealWimsForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the adm/raw URL, ident and password of the WIMS server."))
-        return redirect("demo-index")
+        return _page(request, world, wims_form=form, status=400)
     data = form.cleaned_data
     try:
         demo_wims_check(url=data["url"], ident=data["ident"], passwd=data["passwd"])
     except WimsError as exc:
-        messages.error(request, _("WIMS refused the connection: %(error)s") % {"error": exc})
-        return redirect("demo-index")
+        advice = wims_connection_advice(error=exc, url=data["url"], ident=data["ident"])
+        form.add_error(None, advice.text)
+        messages.error(request, _("WIMS refused the connection: the demo still runs on the previous WIMS."))
+        return _page(request, world, wims_form=form, status=400)
     demo_world_use(tool_url=_tool_url(request), real=RealWims(data["url"], data["ident"], data["passwd"]))
     messages.success(request, _("The demo starts again on the WIMS server %(url)s.") % {"url": data["url"]})
     return redirect("demo-index")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language of the demo page and of its LMS (the locale of the launches)."""
+    _world(request)  # 404 without DEMO_MODE
+    code = request.POST.get("language", "")
+    response = redirect("demo-index")
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
 
 
 @require_POST
@@ -117,7 +162,21 @@ def launch(request: HttpRequest, role: str) -> HttpResponse:
     users = {"teacher": world.teacher, "student": world.student}
     if role not in users:
         raise Http404
-    initiation = world.platform.start_launch(users[role], world.course, world.link)
+    lang = translation.get_language() or settings.LANGUAGE_CODE
+    if world.emulator is not None:
+        # The emulator runs no exercise: its exercise page says how the demo scores one instead.
+        world.emulator.emulator.exercise_note = _(
+            "This is the WIMS emulator of the demo: it shows the sheet but runs no exercise. To play the "
+            "student answering, go back to “Try it” and press “The student works”: that records 80% of "
+            "the sheet's points in WIMS, as if the student had answered."
+        )
+        world.emulator.emulator.exercise_link = (
+            request.build_absolute_uri(reverse("demo-index")),
+            _("Back to “Try it”"),
+        )
+    initiation = world.platform.start_launch(
+        users[role], world.course, world.link, locale=LMS_LOCALES.get(lang[:2], lang)
+    )
     return HttpResponseRedirect(world.platform.course_page_url(initiation, str(world.link.title)))
 
 
@@ -125,8 +184,12 @@ def _act(request: HttpRequest, action: str) -> HttpResponse:
     world = _world(request)
     try:
         if action == "sheet":
-            number = demo_sheet_add(world=world)
-            messages.success(request, _("Sheet %(number)d added to the WIMS class.") % {"number": number})
+            sheet = demo_sheet_add(world=world)
+            messages.success(
+                request,
+                _("Sheet “%(title)s” (no. %(number)d) added to the WIMS class.")
+                % {"title": sheet.title, "number": sheet.number},
+            )
         elif action == "work":
             demo_student_works(world=world, percent=80)
             messages.success(request, _("The student worked: 80% of the sheet's points in WIMS."))
@@ -140,9 +203,9 @@ def _act(request: HttpRequest, action: str) -> HttpResponse:
             else:
                 messages.success(request, _("Sync done: see the gradebook below."))
     except DemoError as exc:
-        messages.error(request, ERRORS[exc.code])
+        messages.error(request, ERRORS[exc.code] % NAMES)
     except WimsError as exc:
-        messages.error(request, _("WIMS answered with an error: %(error)s") % {"error": exc})
+        messages.error(request, _("WIMS answered with an error: %(error)s") % {"error": exc.message})
     return redirect("demo-index")
 
 
@@ -167,11 +230,3 @@ def gradebook(request: HttpRequest) -> HttpResponse:
     return render(
         request, "wims_lti/demo/gradebook.html", {"world": world, "rows": demo_gradebook(world=world)}
     )
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """`/` in demo mode: straight to "Try it"."""
-    if not settings.DEMO_MODE:
-        raise Http404
-    return redirect("demo-index")

@@ -152,6 +152,11 @@ class Platform(TimeStamped):
             models.Q(pk=self.default_wims_server_id) | models.Q(allowed_platforms=self)
         ).distinct()
 
+    @property
+    def awaiting_client_id(self) -> bool:
+        """Registered before its LMS issued the client id (manual registration; inactive until then)."""
+        return not self.client_id
+
 
 class Deployment(TimeStamped):
     """A deployment id of a platform (a new one appears per course copy in some LMSs)."""

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from wims_lti.celery import app as celery_app
 from wims_lti.models import WimsServer
@@ -99,7 +99,7 @@ def wims_reachability() -> dict[str, dict[str, object]]:
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for monitors that only look at the status
 def health(request: HttpRequest) -> JsonResponse:
     checks = run_checks()
     ok = all(c["ok"] for c in checks.values())

@@ -48,6 +48,11 @@ class WimsTimeout(WimsUnreachable):
     """WIMS did not answer within the configured timeout."""
 
 
+class WimsBusy(WimsUnreachable):
+    """WIMS's page "We are too busy" (HTTP 450): it refused the request before running it, because the
+    server's load is over its limit. Transient, like an unreachable server (read-only jobs are retried)."""
+
+
 class WimsInvalidResponse(WimsProtocolError):
     """The reply is not the JSON adm/raw reply expected (HTML page, plain text, bad JSON, bad code)."""
 
@@ -82,7 +87,12 @@ class WimsErrorReply(WimsError):
 
 
 class WimsIdentificationFailure(WimsErrorReply):
-    """Bad ident, password, IP or User-Agent ('Identification Failure : ...')."""
+    """Bad ident, password, IP or User-Agent ('Identification Failure : ...').
+
+    `plain_text`: WIMS answered in plain text, not JSON, so it found no connection file of type json
+    for this ident (unknown ident, or no `ident_type=json` line)."""
+
+    plain_text = False
 
 
 class WimsConnectionRefused(WimsErrorReply):

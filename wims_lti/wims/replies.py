@@ -12,6 +12,7 @@ from typing import Any
 
 from .encoding import WIMS_CHARSET
 from .errors import (
+    WimsBusy,
     WimsClassNotFound,
     WimsCodeMismatch,
     WimsConnectionRefused,
@@ -53,6 +54,8 @@ _ERROR_PATTERNS: tuple[tuple[re.Pattern[str], type[WimsErrorReply]], ...] = (
     (re.compile(r"^wrong request: no job$"), WimsUnknownJob),
 )
 _UNBALANCED = re.compile(r"unmatched\s+parenthes", re.IGNORECASE)
+# wims.cgi's overload page (checked before any module runs), seen on the real 4.29a under load.
+_BUSY = re.compile(r"<h1>\s*We are too busy\s*</h1>", re.IGNORECASE)
 _PASSWD_FIELD = re.compile(r"""(name=["']?passwd["']?\s+value=["']?|passwd=)[^"'&\s>]*""", re.IGNORECASE)
 # The unmatched-parentheses page shows the offending parameters as visible, labelled inputs.
 _LABEL = re.compile(r"""<label for=["']?([\w.]+)""")
@@ -121,6 +124,8 @@ class ReplyReader:
                 body,
                 WimsUnbalancedBrackets,
             )
+        if _BUSY.search(body) and "html" in content_type.lower():
+            raise WimsBusy(f'WIMS is overloaded (HTTP {status_code}, "We are too busy")', job=self.job)
         if stripped.startswith("{"):
             return self._json(status_code, content_type, body)
         if stripped.startswith("ERROR"):
@@ -139,7 +144,9 @@ class ReplyReader:
         lines = [line.strip() for line in body.strip().splitlines()]
         message = lines[1] if len(lines) > 1 else "ERROR"
         if "identification failure" in message.lower():
-            raise WimsIdentificationFailure(self.mask(message), job=self.job)
+            error = WimsIdentificationFailure(self.mask(message), job=self.job)
+            error.plain_text = True  # no JSON connection file for this ident (see wims/ident_check.py)
+            raise error
         raise self.invalid(
             f"WIMS answered a plain-text error: {self.mask(message)}", status_code, content_type, body
         )

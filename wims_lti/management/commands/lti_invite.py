@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from wims_lti.lti.dynamic_registration import invitation_create
+from wims_lti.services.platforms import public_base_url, public_base_url_warnings
 from wims_lti.services.servers import wims_server_get
 
 
@@ -32,11 +34,17 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         token = invitation_create(wims_server=server, accept_deployments=not opts["pending_deployments"])
-        base = (opts.get("base_url") or settings.PUBLIC_BASE_URL).rstrip("/")
+        base = public_base_url(base_url=opts.get("base_url"))
         url = base + reverse("lti-register", args=[token])
-        self.stdout.write(
-            json.dumps(
-                {"registration_url": url, "valid_for_seconds": settings.LTI_REGISTRATION_INVITATION_MAX_AGE},
-                indent=2,
-            )
-        )
+        out: dict[str, Any] = {
+            "registration_url": url,
+            "valid_for_seconds": settings.LTI_REGISTRATION_INVITATION_MAX_AGE,
+        }
+        # The LMS fetches the registration URL and then every tool URL it is given: a base it cannot
+        # reach, or an http one, makes the registration fail on its side with no word on ours.
+        warnings = public_base_url_warnings(base, explicit=bool(opts.get("base_url")))
+        if warnings:
+            out["warnings"] = warnings
+        self.stdout.write(json.dumps(out, indent=2))
+        for warning in warnings:
+            sys.stderr.write(f"WARNING: {warning}\n")

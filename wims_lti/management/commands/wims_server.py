@@ -16,6 +16,7 @@ from wims_lti.services.servers import (
     wims_server_get,
     wims_server_update,
 )
+from wims_lti.services.wims_connection import wims_connection_advice
 from wims_lti.wims.errors import WimsError
 
 
@@ -97,8 +98,35 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(out, indent=2))
 
     def _check(self, server: WimsServer) -> str:
-        """checkident on the server; a failure is a command error naming the server."""
+        """checkident on the server. A failure prints what WIMS said and which line of the server's
+        `.connections/IDENT` file to change (as JSON on stdout, in words on stderr) and fails."""
         try:
             return wims_client_for(server).checkident().message
         except WimsError as exc:
-            raise CommandError(f"WIMS server {server.name}: {exc}") from exc
+            advice = wims_connection_advice(error=exc, url=server.url, ident=server.ident)
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "server": server.name,
+                        "checkident": {
+                            "ok": False,
+                            "error": str(exc),
+                            "file": advice.file,
+                            "line": advice.line,
+                            "advice": advice.text,
+                        },
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
+            if advice.problem.code == "no_json_ident":  # no such file, or one without ident_type=json
+                where = f"the file {advice.file} on the WIMS server (its name, and its line ident_type)"
+            elif advice.line:
+                where = f"the line {advice.line} of {advice.file} on the WIMS server"
+            else:
+                where = f"the URL {server.url}"
+            raise CommandError(
+                f"WIMS server {server.name}: checkident failed: {exc.message}\n"
+                f"To fix: {where}.\n{advice.text}"
+            ) from exc

@@ -14,6 +14,10 @@ from .scores import work_for_percent, work_for_points
 from .state import ExamWork, Session, User, WimsClass
 
 DEFAULT_BASE_URL = "http://127.0.0.1/wims/wims.cgi"
+DEFAULT_EXERCISE_NOTE = (
+    "This is the WIMS emulator: it shows sheets but runs no exercise. A score is recorded through its "
+    "test API (set_sheet_score, or POST /_emulator/scores)."
+)
 _SESSION_CHARS = string.ascii_uppercase + string.digits
 
 
@@ -38,11 +42,27 @@ class WimsEmulator:
         agent: str = "python-requests",
         allowed_ips: Sequence[str] = ("127.0.0.1",),
         base_url: str = DEFAULT_BASE_URL,
+        *,
+        protocol: str = "http",
+        ident_type: str = "json",
+        allow_jobs: Sequence[str] = (),
+        deny_jobs: Sequence[str] = (),
     ) -> None:
         self.ident = ident
         self.passwd = passwd
+        # The lines of the ident's connection file (`.connections/IDENT`) that the real WIMS checks, in
+        # the order of its adm/raw `var.check`: ident_allow/ident_deny, ident_type and ident_password,
+        # ident_site (`allowed_ips`), ident_agent (`agent`), ident_protocol (`protocol`).
         self.agent = agent
         self.allowed_ips = tuple(allowed_ips)
+        self.protocol = protocol
+        self.ident_type = ident_type
+        self.allow_jobs = tuple(allow_jobs)
+        self.deny_jobs = tuple(deny_jobs)
+        # The emulator's exercise pages run no exercise; this note (e.g. the demo's "how to score")
+        # tells who opens one what to do instead.
+        self.exercise_note = DEFAULT_EXERCISE_NOTE
+        self.exercise_link: tuple[str, str] | None = None  # (url, label), opened in the whole window
         self.base_url = base_url
         self.lock = threading.RLock()
         self.classes: dict[str, WimsClass] = {}
@@ -161,24 +181,37 @@ class WimsEmulator:
         ident = params.get("ident", "")
         if not ident:
             return messages.text_error("identification failure")
-        if ident != self.ident:
-            return messages.text_error("Identification Failure : bad login/pwd")
-        if params.get("passwd", "") != self.passwd:
-            return messages.json_error(code, "Identification Failure : bad login/pwd")
-        if self.allowed_ips and remote_addr not in self.allowed_ips:
-            return messages.json_error(code, f"Identification Failure : '{remote_addr}' is a bad IP")
-        if self.agent and agent_word(user_agent) != self.agent:
-            return messages.json_error(
-                code, f"Identification Failure : '{agent_word(user_agent)}' is a bad Agent"
-            )
+        # An unknown ident has no connection file, hence no ident_type: WIMS answers in plain text.
+        ident_type = self.ident_type if ident == self.ident else ""
         name = params.get("job", "")
+        if (self.allow_jobs and name not in self.allow_jobs) or name in self.deny_jobs:
+            return self._error(ident_type, code, "illegal job")
+        if not ident_type or params.get("passwd", "") != self.passwd:
+            return self._error(ident_type, code, "Identification Failure : bad login/pwd")
+        if self.allowed_ips and remote_addr not in self.allowed_ips:
+            return self._error(ident_type, code, f"Identification Failure : '{remote_addr}' is a bad IP")
+        if self.agent and agent_word(user_agent) != self.agent:
+            return self._error(
+                ident_type, code, f"Identification Failure : '{agent_word(user_agent)}' is a bad Agent"
+            )
+        if self.protocol == "https" and not base_url.startswith("https:"):
+            return self._error(ident_type, code, "Identification Failure : bad Protocol")
         if not name:
             return pages.raw_help()
         handler = JOBS.get(name)
         if handler is None:
-            return messages.json_error(code, "wrong request: no job")
+            return self._error(ident_type, code, "wrong request: no job")
         try:
             fields = handler(Job(self, params, ident, remote_addr, base_url))
         except JobError as exc:
-            return messages.json_error(code, exc.message)
+            return self._error(ident_type, code, exc.message)
+        if ident_type != "json":  # WIMS's old "wims" type: a status line, then the job's data lines
+            return messages.text_reply(f"OK {code}\n")
         return messages.json_ok(code, name, fields)
+
+    @staticmethod
+    def _error(ident_type: str, code: str, message: str) -> messages.Reply:
+        """An ERROR in the ident's output type: JSON for `ident_type=json`, plain text otherwise."""
+        if ident_type == "json":
+            return messages.json_error(code, message)
+        return messages.text_error(message)

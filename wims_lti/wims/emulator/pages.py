@@ -81,6 +81,8 @@ def render(emulator: WimsEmulator, params: dict[str, str], base: str) -> Reply:
         return home_page("Your session is invalid or has expired. Please log in again.")
     teacher = session.login == "supervisor"
     module = params.get("module", "")
+    if params.get("cmd") == "new" and params.get("worksheet"):
+        return _exercise_page(emulator, cls, user, sid, base, params["worksheet"], teacher)
     if module == "adm/sheet":
         return _sheet_page(cls, user, sid, base, params.get("sh", ""), teacher)
     if module == "adm/class/exam":
@@ -173,6 +175,27 @@ def _sheet_page(cls: WimsClass, user: User, sid: str, base: str, number: str, te
         _header(cls, user, sid, base)
         + f'<h2 class="sheet_title">{escape(sheet.title)}</h2>\n<p>Worksheet Number{index}</p>\n'
         + f"<p>{escape(sheet.description)}</p>\n<h3>Exercises</h3>\n<ol>\n{exos}</ol>\n"
+    )
+    return _page(sheet.title, body)
+
+
+def _exercise_page(
+    emulator: WimsEmulator, cls: WimsClass, user: User, sid: str, base: str, worksheet: str, teacher: bool
+) -> Reply:
+    """An exercise of a sheet (`cmd=new&worksheet=N`): the emulator runs none, so the page says what to
+    do instead (`emulator.exercise_note`, optionally with a link out of the LMS frame)."""
+    index = _item(cls.sheets, worksheet.split(".", 1)[0], teacher, VISIBLE)
+    if not index:
+        return _page("Worksheet", _header(cls, user, sid, base) + "<p>This worksheet is not available.</p>")
+    sheet = cls.sheets[index - 1]
+    link = emulator.exercise_link
+    back = _link(base, sid, module="adm/sheet", sh=str(index))
+    body = (
+        _header(cls, user, sid, base)
+        + f'<h2 class="sheet_title">{escape(sheet.title)}</h2>\n'
+        + f'<p class="emulator_note" role="note"><strong>{escape(emulator.exercise_note)}</strong></p>\n'
+        + (f'<p><a href="{escape(link[0])}" target="_top">{escape(link[1])}</a></p>\n' if link else "")
+        + f'<p><a href="{back}">Back to the worksheet</a></p>\n'
     )
     return _page(sheet.title, body)
 
