@@ -6,10 +6,19 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from tests.fixtures.lti_env import DEPLOYMENT_ID
 from tests.grades.conftest import GradeEnv
 from wims_lti.lti.devplatform import people
 from wims_lti.lti.devplatform.roles import INSTRUCTOR, LEARNER
-from wims_lti.models import ActivitySync, GradeLineItem, ResourceLink, ScoreLedger, SyncRun, WimsAccount
+from wims_lti.models import (
+    ActivitySync,
+    GradeLineItem,
+    Platform,
+    ResourceLink,
+    ScoreLedger,
+    SyncRun,
+    WimsAccount,
+)
 from wims_lti.services.concurrency import semaphore_peak, semaphore_reset
 
 pytestmark = pytest.mark.integration
@@ -272,3 +281,50 @@ def test_lms_concurrency_is_capped_across_threads(grade_env: GradeEnv, settings)
     connection.close()
     assert all(a.status == "done" and a.posted == 4 for a in ActivitySync.objects.filter(run=run))
     assert semaphore_peak(f"lms:{env.course.platform_id}") == 2
+
+
+def test_an_open_edx_block_with_its_own_client_id_gets_its_grades_with_its_own_token(
+    grade_env: GradeEnv,
+) -> None:
+    """Open edX gives each LTI block its own client id (same issuer, keys, deployment): the course and
+    the student are shared, and each block's scores go to its own column with its own registration's
+    token (the dev platform refuses a line item of another client id)."""
+    env = grade_env
+    lti = env.lti
+    block2 = Platform.objects.create(
+        name="Open edX block 2",
+        issuer=lti.registration.issuer,
+        client_id="edx-block-2",
+        auth_login_url=lti.platform.auth_login_url,
+        auth_token_url=lti.platform.auth_token_url,
+        keyset_url=lti.platform.jwks_url,
+        default_wims_server=lti.wims_server,
+    )
+    assert block2.tenant_id == lti.registration.tenant_id
+    lti.platform.register_tool(
+        "edx-block-2",
+        f"{lti.tool_url}/lti/{block2.uuid}/login/",
+        [f"{lti.tool_url}/lti/{block2.uuid}/launch/"],
+        tool_jwks_url=lti.tool_url + "/lti/jwks/",
+        deployment_ids=[DEPLOYMENT_ID],
+    )
+    lms_link = lti.course.add_resource_link("Block 2", client_id="edx-block-2", score_maximum=10)
+    type_id = lti.platform.registrations["edx-block-2"].type_id
+    link2 = ResourceLink.objects.create(
+        course=env.course,
+        platform=block2,
+        resource_link_id=lms_link.id,
+        title=lms_link.title,
+        kind=ResourceLink.Kind.SHEET,
+        number=1,
+        lineitem_url=lti.platform.lineitem_url(lti.platform.line_items[lms_link.line_item_id]),
+        lineitems_url=lti.platform.urls.lineitems(lti.course.id, type_id),
+    )
+    student = env.add_student()
+    env.score(student, 70)
+    run = env.sync()
+    assert env.activity(run).posted == 1 and env.activity(run, link2).posted == 1
+    first, second = env.entry(student), env.entry(student, link2)
+    assert first is not None and second is not None and first.grade == second.grade == 7
+    granted = {r.client_id for r in lti.platform.tokens.requests if r.status == 200}
+    assert granted == {lti.registration.client_id, "edx-block-2"}
