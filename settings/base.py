@@ -33,6 +33,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "wims_lti.correlation.CorrelationIdMiddleware",
+    # A launch answers within LAUNCH_BUDGET_SECONDS: its adm/raw calls share one budget (first, to count
+    # everything the request does).
+    "wims_lti.lti.budget.LaunchBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,6 +136,13 @@ WIMS_CONNECT_TIMEOUT = env.float("WIMS_CONNECT_TIMEOUT", default=5.0)
 WIMS_READ_TIMEOUT = env.float("WIMS_READ_TIMEOUT", default=30.0)
 # addclass/delclass/modclass may wait 120 s on WIMS's class index lock.
 WIMS_SLOW_READ_TIMEOUT = env.float("WIMS_SLOW_READ_TIMEOUT", default=150.0)
+# The whole of one attempt (connect + send + every read): a WIMS dripping bytes never trips a read timeout.
+WIMS_TOTAL_TIMEOUT = env.float("WIMS_TOTAL_TIMEOUT", default=40.0)
+WIMS_SLOW_TOTAL_TIMEOUT = env.float("WIMS_SLOW_TOTAL_TIMEOUT", default=180.0)
+# A launch answers its user within this many seconds, whatever WIMS does: its adm/raw calls share the
+# budget and each is retried at most LAUNCH_WIMS_RETRIES times (README, "Reliability").
+LAUNCH_BUDGET_SECONDS = env.float("LAUNCH_BUDGET_SECONDS", default=15.0)
+LAUNCH_WIMS_RETRIES = env.int("LAUNCH_WIMS_RETRIES", default=1)
 WIMS_READ_RETRIES = env.int("WIMS_READ_RETRIES", default=2)
 WIMS_RETRY_BACKOFF = env.float("WIMS_RETRY_BACKOFF", default=0.3)
 

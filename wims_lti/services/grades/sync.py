@@ -38,6 +38,7 @@ from wims_lti.models import (
 from wims_lti.observability.metrics import count_lms_post, count_sync_failure
 from wims_lti.services.concurrency import SemaphoreTimeout, lms_slot, wims_slot
 from wims_lti.services.locks import _client as redis_client
+from wims_lti.services.repair import wims_call_repairing
 from wims_lti.services.servers import wims_client_for
 from wims_lti.wims.errors import WimsError, WimsNotActive, WimsNoUserInClass, WimsUnreachable
 from wims_lti.wims.results import ExamScores, SheetScores
@@ -83,10 +84,16 @@ def _read_wims(link: ResourceLink) -> SheetScores | ExamScores:
     server = course.wims_server
     assert server is not None and link.number is not None
     client = wims_client_for(server)
-    with wims_slot(server.pk, server.max_concurrency):
+    number = link.number
+
+    def read() -> SheetScores | ExamScores:
         if link.kind == ResourceLink.Kind.SHEET:
-            return client.getsheetscores(course.qclass, course.rclass, link.number)
-        return client.getexamscores(course.qclass, course.rclass, link.number)
+            return client.getsheetscores(course.qclass, course.rclass, number)
+        return client.getexamscores(course.qclass, course.rclass, number)
+
+    with wims_slot(server.pk, server.max_concurrency):
+        # A record WIMS cannot read (a name starting with `!`) blocks every score of the class: repaired.
+        return wims_call_repairing(course=course, client=client, call=read)
 
 
 def _save(act: ActivitySync, tally: _Tally, **fields: object) -> None:

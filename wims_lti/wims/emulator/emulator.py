@@ -14,6 +14,13 @@ from .scores import work_for_percent, work_for_points
 from .state import ExamWork, Session, User, WimsClass
 
 DEFAULT_BASE_URL = "http://127.0.0.1/wims/wims.cgi"
+# A user record holding a value that starts with `!` cannot be read by WIMS (`not_trusted`, HTTP 550),
+# as on the real 4.29a: jobs reading that user's record fail; jobs reading every record (the score
+# tables, getcsv) fail for the whole class; jobs rebuilding the class's user list (mkuserlist) fail
+# after doing their work (adduser has added the user, deluser has moved it to the trash).
+_READS_OWN_RECORD = frozenset({"getuser", "authuser", "moduser", "getscore", "getlog"})
+_READS_ALL_RECORDS = frozenset({"getsheetscores", "getexamscores", "getcsv"})
+_REBUILDS_USER_LIST = frozenset({"adduser", "moduser", "deluser", "recuser", "putcsv"})
 _SESSION_CHARS = string.ascii_uppercase + string.digits
 
 
@@ -174,11 +181,34 @@ class WimsEmulator:
         name = params.get("job", "")
         if not name:
             return pages.raw_help()
+        untrusted = self._untrusted_records(params)
+        quser = params.get("quser", "")
+        if name in _READS_OWN_RECORD and quser in untrusted:
+            return messages.not_trusted(untrusted[quser])
+        if name in _READS_ALL_RECORDS and untrusted:
+            return messages.not_trusted(next(iter(untrusted.values())))
         handler = JOBS.get(name)
         if handler is None:
             return messages.json_error(code, "wrong request: no job")
         try:
             fields = handler(Job(self, params, ident, remote_addr, base_url))
         except JobError as exc:
-            return messages.json_error(code, exc.message)
+            fields, error = [], exc.message
+        else:
+            error = None
+        if name in _REBUILDS_USER_LIST and (untrusted := self._untrusted_records(params)):
+            return messages.not_trusted(next(iter(untrusted.values())))
+        if error is not None:
+            return messages.json_error(code, error)
         return messages.json_ok(code, name, fields)
+
+    def _untrusted_records(self, params: dict[str, str]) -> dict[str, str]:
+        """login -> path of the class's user records holding a value that starts with `!`."""
+        cls = self.classes.get(params.get("qclass", ""))
+        if cls is None:
+            return {}
+        return {
+            login: f"wimshome/log/classes/{cls.qclass}/.users/{login}"
+            for login, user in sorted(cls.users.items())
+            if any(str(value).lstrip(" ").startswith("!") for value in user.props.values())
+        }
