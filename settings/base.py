@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Instead of XFrameOptionsMiddleware: CSP frame-ancestors = the registered LMSs; DENY on /admin/.
     "wims_lti.security.FrameAncestorsMiddleware",
+    # Redis unreachable: "try again shortly" (503) instead of a 500 (wims_lti/outage.py).
+    "wims_lti.outage.ServiceOutageMiddleware",
 ]
 
 ROOT_URLCONF = "wims_lti.urls"
@@ -145,6 +147,10 @@ LAUNCH_BUDGET_SECONDS = env.float("LAUNCH_BUDGET_SECONDS", default=15.0)
 LAUNCH_WIMS_RETRIES = env.int("LAUNCH_WIMS_RETRIES", default=1)
 WIMS_READ_RETRIES = env.int("WIMS_READ_RETRIES", default=2)
 WIMS_RETRY_BACKOFF = env.float("WIMS_RETRY_BACKOFF", default=0.3)
+
+# Error reports (the technical 500 page with DEBUG on, error e-mails) never show a secret: Django's
+# filter plus the HTTP stack's and the adm/raw client's locals, URL passwords and known secret values.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "wims_lti.debug_filter.SecretScrubbingFilter"
 
 # Secrets stored in the database (adm/raw passwords, class passwords) are encrypted with these
 # Fernet keys (first one encrypts; all decrypt, for rotation). Derived from SECRET_KEY if unset.

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.models import Course, ResourceLink, SyncRun
 from wims_lti.services.grades import RetryLater, activity_sync_execute, sync_run_start
@@ -28,6 +29,7 @@ SAMPLE_EXO = r"""\title{Addition}
 """
 
 
+@sensitive_variables("passwd", "client")
 def demo_wims_check(*, url: str, ident: str, passwd: str) -> None:
     """Raises WimsError unless this adm/raw connection answers `checkident` (short timeout)."""
     client = WimsClient(

@@ -6,7 +6,9 @@
 - safer order: the registration and the signature are checked before anything else is trusted;
 - platform keys: the JWKS is cached in the shared cache and refetched once when the `kid` is unknown
   (platform key rotation);
-- every outbound call has a timeout (TimeoutSession).
+- every outbound call has a timeout (TimeoutSession);
+- a malformed token (header or payload not a JSON object, claims of the wrong type) is a refused launch
+  (LtiException), never an exception escaping to a 500.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pylti1p3.exception import LtiException
 from .http import TimeoutSession
 
 NONCE_USED_PREFIX = "lti:nonce-used:"
+# What a token with claims of unexpected types (or absurd nesting) makes validation code raise.
+MALFORMED = (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError)
 
 
 def jwks_cache_key(key_set_url: str) -> str:
@@ -59,9 +63,20 @@ class WimsMessageLaunch(DjangoMessageLaunch):
             self.validate_deployment()
             self.validate_message()
             self.save_launch_data()
+        except MALFORMED as exc:
+            # pylti1p3's validators trust the claims' types (`.get` on a resource_link that is a list):
+            # whatever a malformed token makes them trip on, it is a refused launch, not a server error.
+            self._validated = False
+            raise LtiException(f"Malformed launch: {type(exc).__name__}: {exc}"[:300]) from exc
         except Exception:
             self._validated = False
             raise
+        return self
+
+    def validate_jwt_format(self) -> WimsMessageLaunch:
+        super().validate_jwt_format()
+        if not isinstance(self._jwt.get("header"), dict) or not isinstance(self._jwt.get("body"), dict):
+            raise LtiException("Invalid JWT format: the header and the payload must be JSON objects")
         return self
 
     def validate_jwt_signature(self) -> WimsMessageLaunch:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.lti.claims import LaunchClaims
 from wims_lti.lti.identity import wims_login_for
@@ -62,6 +63,7 @@ def account_login(*, course: Course, user: LmsUser) -> str:
     return known or wims_login_for(issuer=platform.issuer, client_id=platform.client_id, sub=user.sub)
 
 
+@sensitive_variables("info")
 def wims_user_create(
     *, client: WimsClient, course: Course, quser: str, first: str, last: str, email: str
 ) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.lti.claims import LaunchClaims
 from wims_lti.models import Course, LmsUser, Platform, WimsServer
@@ -79,6 +80,7 @@ def class_options_default(*, course: Course, lang: str) -> ClassOptions:
     )
 
 
+@sensitive_variables("class_info", "supervisor_info")
 def _class_fields(*, user: LmsUser, options: ClassOptions) -> tuple[dict[str, object], dict[str, object]]:
     first, last = supervisor_names(user=user)
     supervisor = f"{first} {last}".strip()
@@ -105,6 +107,7 @@ def _class_fields(*, user: LmsUser, options: ClassOptions) -> tuple[dict[str, ob
     return class_info, supervisor_info
 
 
+@sensitive_variables("class_info", "supervisor_info")
 def course_create_class(
     *, course: Course, user: LmsUser, options: ClassOptions, server: WimsServer | None = None
 ) -> Course:

@@ -132,6 +132,7 @@ class WimsClient:
 
     # --- transport ---------------------------------------------------------------------------
 
+    @sensitive_variables("params", "data1", "data2", "pairs")
     def call(
         self,
         job: str,

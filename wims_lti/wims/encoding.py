@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlencode
 
+from django.views.decorators.debug import sensitive_variables
 from unidecode import unidecode
 
 WIMS_CHARSET = "iso-8859-1"
@@ -115,6 +116,7 @@ def clean_field(name: str, value: object) -> str:
     return text
 
 
+@sensitive_variables("fields", "value", "lines")
 def format_lines(fields: Mapping[str, object]) -> str:
     """`{"firstname": "Jo"}` → `firstname=Jo` lines joined with `\\n` (the data1/data2 format)."""
     lines = []
@@ -135,6 +137,7 @@ def redact_lines(text: str) -> str:
     return "\n".join(out)
 
 
+@sensitive_variables("pairs", "safe_pairs")
 def encode_form(pairs: Iterable[tuple[str, str]]) -> bytes:
     """An `application/x-www-form-urlencoded` body of percent-encoded Latin-1 bytes."""
     safe_pairs = [(key, clean_value(value)) for key, value in pairs]

@@ -190,12 +190,11 @@ class WimsEmulator:
         handler = JOBS.get(name)
         if handler is None:
             return messages.json_error(code, "wrong request: no job")
+        error: str | None = None
         try:
             fields = handler(Job(self, params, ident, remote_addr, base_url))
         except JobError as exc:
             fields, error = [], exc.message
-        else:
-            error = None
         if name in _REBUILDS_USER_LIST and (untrusted := self._untrusted_records(params)):
             return messages.not_trusted(next(iter(untrusted.values())))
         if error is not None:

@@ -3,7 +3,8 @@
 `server.faults.silent()` — every adm/raw request is read and never answered (until `clear()` or
 `seconds`); `server.faults.drip(5.0)` — the whole answer (status line included) is sent one byte every
 5 s, so no read timeout ever fires. `jobs` limits a fault to some jobs. `held` counts the requests the
-fault is holding right now (tests wait on it to know slow requests are in flight).
+fault is holding right now (tests wait on it to know slow requests are in flight), `received` the jobs
+it caught.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class WimsFaults:
         self._lock = threading.Lock()
         self._released = threading.Event()
         self.held = 0
+        self.received: list[str] = []  # the job of every request a fault caught
 
     def silent(self, *, jobs: set[str] | None = None, seconds: float = 3600.0) -> None:
         self._set(Fault("silent", frozenset(jobs) if jobs else None, seconds=seconds))
@@ -51,6 +53,7 @@ class WimsFaults:
         with self._lock:
             if self._fault is None or not self._fault.applies_to(job):
                 return None
+            self.received.append(job)
             return self._fault, self._released
 
     def hold(self, delta: int) -> None:
