@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from urllib.parse import urljoin
 
 import pytest
+import requests
+from django.conf import settings
+from django.core.cache import cache
 from django.test import override_settings
 
 from tests.fixtures.lti_env import LtiEnv, html_forms
@@ -88,3 +91,18 @@ def test_the_teachers_entry_into_wims_answers_within_the_budget(lti_env: LtiEnv,
     )
     assert time.monotonic() - started < BUDGET + SLACK
     assert response.status_code == 503 and "cannot be reached" in response.text
+
+
+def test_health_answers_in_time_when_wims_drips(lti_env: LtiEnv, faults: WimsFaults) -> None:
+    """/health/ probes every WIMS server: a dripping one is reported down, the check is not held."""
+    cache.delete("health:wims")
+    faults.drip(1.0)
+    started = time.monotonic()
+    response = requests.get(lti_env.tool_url + "/health/", timeout=60)
+    assert time.monotonic() - started < settings.HEALTH_WIMS_TIMEOUT + SLACK
+    assert response.status_code == 200  # a WIMS outage is reported, it is not the bridge's failure
+    assert response.json()["wims"][lti_env.wims_server.name] == {
+        "ok": False,
+        "error": "WimsTimeout",
+        "ms": response.json()["wims"][lti_env.wims_server.name]["ms"],
+    }

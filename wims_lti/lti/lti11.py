@@ -244,6 +244,7 @@ def replace_result_xml(*, sourcedid: str, score: float, message_id: str) -> str:
     )
 
 
+@sensitive_variables("secret", "client")
 def replace_result_request(
     *, url: str, consumer_key: str, secret: str, sourcedid: str, score: float
 ) -> tuple[dict[str, str], bytes]:
@@ -286,6 +287,7 @@ def parse_outcome_reply(text: str) -> OutcomeReply:
     return OutcomeReply(code.lower() == "success", code or "missing", description[:300])
 
 
+@sensitive_variables("secret")
 def outcome_post(
     *,
     url: str,

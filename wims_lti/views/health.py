@@ -66,7 +66,13 @@ def run_checks() -> dict[str, dict[str, object]]:
 def _probe_wims(server: WimsServer) -> dict[str, object]:
     timeout = settings.HEALTH_WIMS_TIMEOUT
     client = WimsClient(
-        server.url, server.ident, server.passwd, connect_timeout=timeout, read_timeout=timeout, read_retries=0
+        server.url,
+        server.ident,
+        server.passwd,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        total_timeout=timeout,  # a WIMS dripping bytes must not hold the health check either
+        read_retries=0,
     )
     started = time.perf_counter()
     try:
