@@ -14,7 +14,7 @@ from tests.fixtures.nasty import LONG_ID, NASTY_PEOPLE
 from wims_lti.lti.devplatform import LaunchDefects
 from wims_lti.lti.devplatform.claims import CLAIM_CONTEXT, CLAIM_RESOURCE_LINK
 from wims_lti.lti.devplatform.model import User
-from wims_lti.lti.devplatform.roles import LEARNER
+from wims_lti.lti.devplatform.roles import INSTRUCTOR, LEARNER
 from wims_lti.models import Course, LmsUser, ResourceLink, WimsAccount
 from wims_lti.wims.gate import wims_person_names, wims_text
 
@@ -116,3 +116,17 @@ def test_nul_bytes_and_long_ids_do_not_break_the_launch(lti_env: LtiEnv) -> None
     env.teacher_page(env.teacher, defects=teacher_defects)
     env.teacher_page(env.teacher, defects=teacher_defects)
     assert Course.objects.filter(context_id__startswith="iii").count() == 1
+
+
+def test_a_teacher_with_hostile_names_creates_a_readable_class(lti_env_any_wims: LtiEnv) -> None:
+    """The class is created from the LMS: course title (description), teacher's names (supervisor)."""
+    env = lti_env_any_wims
+    course = env.platform.add_course("!!! <script>", "<>")
+    teacher = course.enroll(User(given_name="!\u3000", family_name="<b>\u202e", email='"x"@bad'), INSTRUCTOR)
+    link = course.add_resource_link("Sheet")
+    env.teacher_page(teacher, link, course=course)  # the default form creates the class: no error page
+    created = Course.objects.get(context_id=str(course.id))
+    info = env.wims.client().getclass(created.qclass, created.rclass)
+    assert info.description == "script"  # "!!! <script>": what WIMS can show of it
+    assert "<" not in info.description + info.supervisor and not info.supervisor.startswith("!")
+    assert len(info.supervisor) >= 6
