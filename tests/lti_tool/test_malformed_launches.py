@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.fixtures.lti_env import LtiEnv
+from tests.lti_tool.test_launch_security import _flow_until_id_token
 from wims_lti.lti.devplatform import LaunchDefects
 from wims_lti.lti.devplatform.claims import (
     CLAIM_CONTEXT,
@@ -136,3 +137,18 @@ def test_a_3mb_launch_post_gets_the_error_page(lti_env: LtiEnv) -> None:
     assert response.status_code in (400, 413)
     assert "text/html" in response.headers["Content-Type"]
     assert response.headers["X-Correlation-ID"] in response.text
+
+
+@pytest.mark.parametrize(
+    "header", [b"[1, 2]", b'["RS256", {"kid": "x"}]', b'"RS256"', b"null", b"[" * 5000 + b"]" * 5000]
+)
+def test_a_header_that_is_not_an_object_in_a_real_flow_is_refused(lti_env: LtiEnv, header: bytes) -> None:
+    """With the state cookie and a payload naming the registration, validation reaches the signature
+    check, which reads the header's `kid`: a list there was an AttributeError (500)."""
+    env = lti_env
+    env.enter(env.teacher)
+    browser, action, fields = _flow_until_id_token(env, env.student)
+    _header, payload, signature = fields["id_token"].split(".")
+    fields["id_token"] = ".".join((b64(header), payload, signature))
+    response = browser.session.post(action, data=fields, allow_redirects=False, timeout=10)
+    assert response.status_code == 400 and "could not be verified" in response.text
