@@ -34,6 +34,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "wims_lti.correlation.CorrelationIdMiddleware",
+    # A launch answers within LAUNCH_BUDGET_SECONDS: its adm/raw calls share one budget (first, to count
+    # everything the request does).
+    "wims_lti.lti.budget.LaunchBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -44,6 +47,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Instead of XFrameOptionsMiddleware: CSP frame-ancestors = the registered LMSs; DENY on /admin/.
     "wims_lti.security.FrameAncestorsMiddleware",
+    # Redis unreachable: "try again shortly" (503) instead of a 500 (wims_lti/outage.py).
+    "wims_lti.outage.ServiceOutageMiddleware",
 ]
 
 ROOT_URLCONF = "wims_lti.urls"
@@ -134,8 +139,19 @@ WIMS_CONNECT_TIMEOUT = env.float("WIMS_CONNECT_TIMEOUT", default=5.0)
 WIMS_READ_TIMEOUT = env.float("WIMS_READ_TIMEOUT", default=30.0)
 # addclass/delclass/modclass may wait 120 s on WIMS's class index lock.
 WIMS_SLOW_READ_TIMEOUT = env.float("WIMS_SLOW_READ_TIMEOUT", default=150.0)
+# The whole of one attempt (connect + send + every read): a WIMS dripping bytes never trips a read timeout.
+WIMS_TOTAL_TIMEOUT = env.float("WIMS_TOTAL_TIMEOUT", default=40.0)
+WIMS_SLOW_TOTAL_TIMEOUT = env.float("WIMS_SLOW_TOTAL_TIMEOUT", default=180.0)
+# A launch answers its user within this many seconds, whatever WIMS does: its adm/raw calls share the
+# budget and each is retried at most LAUNCH_WIMS_RETRIES times (README, "Reliability").
+LAUNCH_BUDGET_SECONDS = env.float("LAUNCH_BUDGET_SECONDS", default=15.0)
+LAUNCH_WIMS_RETRIES = env.int("LAUNCH_WIMS_RETRIES", default=1)
 WIMS_READ_RETRIES = env.int("WIMS_READ_RETRIES", default=2)
 WIMS_RETRY_BACKOFF = env.float("WIMS_RETRY_BACKOFF", default=0.3)
+
+# Error reports (the technical 500 page with DEBUG on, error e-mails) never show a secret: Django's
+# filter plus the HTTP stack's and the adm/raw client's locals, URL passwords and known secret values.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "wims_lti.debug_filter.SecretScrubbingFilter"
 
 # Secrets stored in the database (adm/raw passwords, class passwords) are encrypted with these
 # Fernet keys (first one encrypts; all decrypt, for rotation). Derived from SECRET_KEY if unset.

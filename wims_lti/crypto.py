@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 class DecryptionError(ValueError):
@@ -20,6 +21,7 @@ class DecryptionError(ValueError):
 
 
 @lru_cache(maxsize=8)
+@sensitive_variables("keys", "secret_key")
 def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
     if not keys:
         derived = hashlib.sha256(b"wims-lti field encryption\x00" + secret_key.encode()).digest()
@@ -31,10 +33,12 @@ def _current() -> MultiFernet:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
 
 
+@sensitive_variables("plaintext")
 def encrypt(plaintext: str) -> str:
     return _current().encrypt(plaintext.encode("utf-8")).decode("ascii")
 
 
+@sensitive_variables("token")
 def decrypt(token: str) -> str:
     try:
         return _current().decrypt(token.encode("ascii")).decode("utf-8")

@@ -13,6 +13,8 @@ to a Platform bumps, so a new registration is framed at once.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +26,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from wims_lti.models import Platform
+
+logger = logging.getLogger(__name__)
 
 CACHE_KEY = "security:frame-ancestors:v1:{generation}"
 GENERATION_KEY = "security:frame-ancestors:generation"
@@ -71,11 +75,18 @@ def _generation() -> int:
 
 
 def frame_ancestors() -> list[str]:
-    key = CACHE_KEY.format(generation=_generation())
-    origins = cache.get(key)
+    """The allowed framing origins, cached; straight from the database when the cache is down (every
+    page carries this header: a Redis outage must not turn them all into 500s)."""
+    try:
+        key = CACHE_KEY.format(generation=_generation())
+        origins = cache.get(key)
+    except Exception as exc:  # the cache backend's own errors: Redis down, timeouts
+        logger.warning("frame-ancestors: cache unavailable (%s), reading the registrations", exc)
+        return platform_origins()
     if origins is None:
         origins = platform_origins()
-        cache.set(key, origins, timeout=settings.LTI_FRAME_ANCESTORS_CACHE_SECONDS)
+        with contextlib.suppress(Exception):  # a cache outage right now: served uncached
+            cache.set(key, origins, timeout=settings.LTI_FRAME_ANCESTORS_CACHE_SECONDS)
     return list(origins)
 
 
@@ -85,7 +96,14 @@ def _platforms_changed(**kwargs: Any) -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no generation yet
-        cache.set(GENERATION_KEY, 1, timeout=None)
+        with contextlib.suppress(Exception):
+            cache.set(GENERATION_KEY, 1, timeout=None)
+    except Exception as exc:  # Redis down: the cached origins expire by themselves
+        logger.warning(
+            "frame-ancestors: cache unavailable, new registrations framed within %ss: %s",
+            settings.LTI_FRAME_ANCESTORS_CACHE_SECONDS,
+            exc,
+        )
 
 
 def _is_admin(path: str) -> bool:

@@ -5,6 +5,10 @@ from wims_lti.observability.views import metrics
 from wims_lti.views.health import health
 from wims_lti.views.home import favicon, home
 
+# Error pages in the user's language with a correlation id; never a trace or a secret (views/errors.py).
+handler400 = "wims_lti.views.errors.bad_request"
+handler500 = "wims_lti.views.errors.server_error"
+
 urlpatterns = [
     path("health/", health, name="health"),
     path("metrics", metrics, name="metrics"),

@@ -1,7 +1,8 @@
 """`api_view`: bearer-token authentication, scopes, methods and JSON errors for every API view.
 
 Status discipline (as INGInious's API): 400 bad input, 403 no or insufficient authentication,
-404 unknown id or path, 405 wrong method, 500 server error (with the correlation id, never a trace).
+404 unknown id or path, 405 wrong method, 413 body over DATA_UPLOAD_MAX_MEMORY_SIZE, 503 Redis down
+(retry), 500 server error (with the correlation id, never a trace).
 No session, no cookie, no CSRF (the token is sent on every request).
 """
 
@@ -12,11 +13,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from wims_lti.correlation import current_correlation_id
 from wims_lti.models import ApiToken
+from wims_lti.outage import OUTAGE_ERRORS
 from wims_lti.services.api_tokens import api_token_authenticate, api_token_has_scope
 
 logger = logging.getLogger(__name__)
@@ -80,6 +83,16 @@ def api_view(
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return error_response(exc.status, exc.message, **exc.extra)
+            except RequestDataTooBig:
+                return error_response(413, "the request body is too large")
+            except SuspiciousOperation as exc:  # too many fields, a malformed multipart body...
+                logger.warning("API request refused on %s %s: %s", request.method, request.path, exc)
+                return error_response(400, "the request could not be read")
+            except OUTAGE_ERRORS as exc:  # Redis down: retryable, not a server bug
+                logger.error("API on %s %s: service outage: %s", request.method, request.path, exc)
+                response = error_response(503, "service temporarily unavailable, try again shortly")
+                response["Retry-After"] = "30"
+                return response
             except Exception:  # the API answers JSON whatever happens; the trace goes to the log only
                 logger.exception("API error on %s %s", request.method, request.path)
                 return error_response(500, "internal server error")

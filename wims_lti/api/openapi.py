@@ -221,6 +221,7 @@ def openapi_document(*, server_url: str = "/api/v0") -> dict[str, Any]:
                             "No token field, or a body that is neither a JSON object nor form data."
                         ),
                         "403": _error("Invalid, expired or revoked token."),
+                        "413": _error("A body larger than the server accepts."),
                     },
                 },
             },

@@ -9,6 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from wims_lti.models import ApiToken, Course, ScoreLedger
 from wims_lti.services.api_tokens import api_token_authenticate
@@ -36,6 +37,7 @@ def auth_methods(request: HttpRequest) -> JsonResponse:
     return JsonResponse(methods, safe=False)
 
 
+@sensitive_post_parameters("token")
 @api_view(methods=("GET", "POST"))
 def authentication(request: HttpRequest) -> JsonResponse:
     if request.method == "POST":
@@ -52,11 +54,12 @@ def authentication(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"authenticated": True, **serializers.token_json(token)})
 
 
+@sensitive_variables("body", "value")
 def _posted_token(request: HttpRequest) -> str | None:
     if request.content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurd nesting
             raise ApiError(400, "the body is not valid JSON") from exc
         if not isinstance(body, dict):
             raise ApiError(400, "the body must be a JSON object")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.models import Course, ResourceLink, SyncRun
 from wims_lti.services.grades import RetryLater, activity_sync_execute, sync_run_start
@@ -29,6 +30,7 @@ SAMPLE_EXO = r"""\title{Addition}
 """
 
 
+@sensitive_variables("passwd", "client")
 def demo_wims_check(*, url: str, ident: str, passwd: str) -> None:
     """Raises WimsError unless this adm/raw connection answers `checkident` (short timeout)."""
     client = WimsClient(

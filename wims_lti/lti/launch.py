@@ -9,7 +9,9 @@
   Framework §5.1.3), so a token signed for A cannot be resolved to B;
 - platform keys: the JWKS is cached in the shared cache and refetched once when the `kid` is unknown
   (platform key rotation);
-- every outbound call has a timeout (TimeoutSession).
+- every outbound call has a timeout (TimeoutSession);
+- a malformed token (header or payload not a JSON object, claims of the wrong type) is a refused launch
+  (LtiException), never an exception escaping to a 500.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ def login_rate_exceeded(ip: str | None) -> bool:
         return cache.incr(key) > limit
     except ValueError:  # expired between add and incr
         return not cache.add(key, 1, timeout=window + 5)
+
+
+# What a token with claims of unexpected types (or absurd nesting) makes validation code raise.
+MALFORMED = (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError)
 
 
 def jwks_cache_key(key_set_url: str) -> str:
@@ -89,6 +95,11 @@ class WimsMessageLaunch(DjangoMessageLaunch):
             self.validate_deployment()
             self.validate_message()
             self.save_launch_data()
+        except MALFORMED as exc:
+            # pylti1p3's validators trust the claims' types (`.get` on a resource_link that is a list):
+            # whatever a malformed token makes them trip on, it is a refused launch, not a server error.
+            self._validated = False
+            raise LtiException(f"Malformed launch: {type(exc).__name__}: {exc}"[:300]) from exc
         except Exception:
             self._validated = False
             raise
@@ -116,6 +127,12 @@ class WimsMessageLaunch(DjangoMessageLaunch):
         """The client id of the registration that validated the token (the only one it may act for)."""
         assert self._validated and self._registration is not None
         return str(self._registration.get_client_id())
+
+    def validate_jwt_format(self) -> WimsMessageLaunch:
+        super().validate_jwt_format()
+        if not isinstance(self._jwt.get("header"), dict) or not isinstance(self._jwt.get("body"), dict):
+            raise LtiException("Invalid JWT format: the header and the payload must be JSON objects")
+        return self
 
     def validate_jwt_signature(self) -> WimsMessageLaunch:
         public_key, alg = self.get_public_key()

@@ -21,6 +21,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from wims_lti.models import WimsServer
@@ -43,6 +44,7 @@ def _unverified_lang(request: HttpRequest) -> str | None:
     return code if code in SUPPORTED_LANGS else None
 
 
+@sensitive_post_parameters("oauth_signature")
 @never_cache
 @csrf_exempt  # the LMS posts cross-site; the OAuth1 signature, timestamp and nonce protect the launch
 @require_POST

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client, RequestValidator
 from oauthlib.oauth1.rfc5849.endpoints import SignatureOnlyEndpoint
 
@@ -124,6 +125,7 @@ class _Validator(RequestValidator):
         self.platform = platform_for_consumer_key(client_key)
         return self.platform is not None and bool(self.platform.lti11_secret)
 
+    @sensitive_variables("platform")
     def get_client_secret(self, client_key: str, request: Any) -> str:
         if self.platform is not None and self.platform.lti11_consumer_key == client_key:
             return self.platform.lti11_secret
@@ -136,6 +138,7 @@ def _nonce_consume(consumer_key: str, nonce: str) -> bool:
     return bool(cache.add(f"{NONCE_PREFIX}{consumer_key}:{nonce}", 1, timeout=ttl))
 
 
+@sensitive_variables("body", "params")
 def lti11_verify_launch(*, uri: str, body: str, content_type: str) -> tuple[Platform, dict[str, str]]:
     """The platform and the parameters of a verified LTI 1.1 launch; `Lti11LaunchRefused` otherwise."""
     if "application/x-www-form-urlencoded" not in content_type:
@@ -242,6 +245,7 @@ def replace_result_xml(*, sourcedid: str, score: float, message_id: str) -> str:
     )
 
 
+@sensitive_variables("secret", "client")
 def replace_result_request(
     *, url: str, consumer_key: str, secret: str, sourcedid: str, score: float
 ) -> tuple[dict[str, str], bytes]:
@@ -284,6 +288,7 @@ def parse_outcome_reply(text: str) -> OutcomeReply:
     return OutcomeReply(code.lower() == "success", code or "missing", description[:300])
 
 
+@sensitive_variables("secret")
 def outcome_post(
     *,
     url: str,

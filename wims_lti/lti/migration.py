@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
+
 from .claims import LTI
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ class Lti11Identity:
     context_id: str
 
 
+@sensitive_variables("secret", "digest")
 def lti1p1_signature(
     *,
     consumer_key: str,
@@ -45,6 +48,7 @@ def lti1p1_signature(
     return base64.b64encode(digest).decode("ascii")
 
 
+@sensitive_variables("secret", "expected", "sign")
 def verified_lti11_identity(
     *, body: Mapping[str, Any], client_id: str, consumer_key: str, secret: str
 ) -> Lti11Identity | None:

@@ -34,6 +34,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.models import Platform
 from wims_lti.services.keys import signing_key
@@ -226,6 +227,7 @@ class TokenProvider:
                 raise
         yield
 
+    @sensitive_variables("key")
     def assertion(self) -> str:
         p = self.platform
         key = signing_key()

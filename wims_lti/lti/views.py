@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pylti1p3.exception import LtiException, OIDCException
 
@@ -65,7 +66,7 @@ def _unverified_lang(request: HttpRequest) -> str | None:
         payload = token.split(".")[1]
         body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         return LaunchClaims.from_jwt_body(body).lang
-    except (IndexError, ValueError, TypeError, AttributeError):
+    except (IndexError, ValueError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -129,6 +130,7 @@ def login(request: HttpRequest, platform_uuid: uuid.UUID | None = None) -> HttpR
         )
 
 
+@sensitive_post_parameters("id_token")
 @never_cache
 @csrf_exempt  # the platform POSTs the id_token cross-site; state, nonce and signature protect it
 @require_POST

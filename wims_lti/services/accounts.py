@@ -6,12 +6,14 @@ import contextlib
 import logging
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.lti.claims import LaunchClaims
 from wims_lti.lti.identity import wims_login_for
 from wims_lti.models import Course, LmsUser, Platform, WimsAccount
 from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsDeletedUserExists, WimsNothingDone, WimsUserExists
+from wims_lti.wims.gate import wims_person_names, wims_text
 
 from .locks import redis_lock
 from .passwords import random_password
@@ -43,10 +45,13 @@ def lms_user_for_launch(*, platform: Platform, claims: LaunchClaims) -> LmsUser:
 
 
 def _names(user: LmsUser, claims: LaunchClaims) -> tuple[str, str, str]:
+    """(first, last, email) as WIMS will store them: through the gate (`wims.gate`), which is also what
+    the synced_* columns keep, so a launch sends moduser only when what WIMS holds would change."""
     first, last = claims.person_names()
     if first == "Anonymous" and (user.given_name or user.family_name):  # known from an earlier launch
         first, last = user.given_name or "-", user.family_name or "-"
-    return first, last, claims.email or user.email
+    first, last = wims_person_names(first, last, tag_source=user.sub)
+    return first, last, wims_text(claims.email or user.email, field="user.email")
 
 
 def account_login(*, course: Course, user: LmsUser) -> str:
@@ -66,6 +71,7 @@ def account_login(*, course: Course, user: LmsUser) -> str:
     return wims_login_for(issuer=platform.issuer, client_id=platform.client_id, sub=user.sub)
 
 
+@sensitive_variables("info")
 def wims_user_create(
     *, client: WimsClient, course: Course, quser: str, first: str, last: str, email: str
 ) -> None:

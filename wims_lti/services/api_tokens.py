@@ -13,6 +13,7 @@ import secrets
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.models import ApiToken
 
@@ -22,10 +23,12 @@ TOKEN_START = "wl_"  # noqa: S105 (a fixed prefix, not a secret)
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 
+@sensitive_variables("raw")
 def api_token_hash(*, raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@sensitive_variables("raw")
 def api_token_create(
     *,
     name: str,
@@ -57,6 +60,7 @@ def api_token_create(
     raise RuntimeError("could not draw a unique token prefix")
 
 
+@sensitive_variables("raw")
 def api_token_authenticate(*, raw: str, now: dt.datetime | None = None) -> ApiToken | None:
     """The active, unexpired token `raw` is, or None; records its use (at most once a minute)."""
     if not raw.startswith(TOKEN_START) or len(raw) > 200:

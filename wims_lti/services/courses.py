@@ -11,10 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.lti.claims import LaunchClaims
 from wims_lti.models import Course, LmsUser, Platform, WimsServer
 from wims_lti.wims import identifiers as ids
+from wims_lti.wims.gate import wims_person_names, wims_text
 
 from .locks import redis_lock
 from .passwords import random_password
@@ -98,11 +100,26 @@ def supervisor_names(*, user: LmsUser) -> tuple[str, str]:
 def class_options_default(*, course: Course, lang: str) -> ClassOptions:
     """The new class as prefilled from the launch: course title, platform institution, launch language."""
     platform = course.platform
-    description = course.title or course.label or f"LMS course {course.context_id}"
-    institution = platform.institution or platform.name or "LMS"
+    # Prefilled as WIMS will store them (the gate): a title made only of symbols falls back to the next.
+    description = next(
+        (
+            text
+            for text in (course.title, course.label, f"LMS course {course.context_id}")
+            if len(wims_text(text, field="class.description")) >= ids.DESCRIPTION_MIN
+        ),
+        "LMS course",
+    )
+    institution = next(
+        (
+            text
+            for text in (platform.institution, platform.name)
+            if len(wims_text(text, field="class.institution")) >= ids.INSTITUTION_MIN
+        ),
+        "LMS",
+    )
     return ClassOptions(
-        description=description[: ids.DESCRIPTION_MAX].strip(),
-        institution=institution[: ids.INSTITUTION_MAX].strip(),
+        description=wims_text(description, field="class.description"),
+        institution=wims_text(institution, field="class.institution"),
         lang=lang if lang in ("fr", "en") else "en",
         expiration=timezone.localdate() + datetime.timedelta(days=CLASS_DEFAULT_DAYS),
         limit=settings.WIMS_CLASS_LIMIT,
@@ -110,12 +127,14 @@ def class_options_default(*, course: Course, lang: str) -> ClassOptions:
     )
 
 
+@sensitive_variables("class_info", "supervisor_info")
 def _class_fields(*, user: LmsUser, options: ClassOptions) -> tuple[dict[str, object], dict[str, object]]:
     first, last = supervisor_names(user=user)
-    supervisor = f"{first} {last}".strip()
+    first, last = wims_person_names(first, last, tag_source=user.sub, field_prefix="supervisor")
+    supervisor = wims_text(f"{first} {last}", field="class.supervisor")
     if len(supervisor) < SUPERVISOR_NAME_MIN:
-        supervisor = f"{supervisor} (LMS)"
-    email = user.email if "@" in user.email and len(user.email) >= 8 else settings.WIMS_DEFAULT_EMAIL
+        supervisor = f"{supervisor} (LMS)".strip()
+    email = wims_text(user.email, field="class.email") or settings.WIMS_DEFAULT_EMAIL
     class_info: dict[str, object] = {
         "description": options.description,
         "institution": options.institution,
@@ -128,14 +147,15 @@ def _class_fields(*, user: LmsUser, options: ClassOptions) -> tuple[dict[str, ob
         "expiration": options.expiration,
     }
     supervisor_info: dict[str, object] = {
-        "firstname": first if len(first) >= 2 else f"{first} -",
-        "lastname": last if len(last) >= 2 else f"{last} -",
+        "firstname": first,  # already padded to WIMS's 2 characters by the gate
+        "lastname": last,
         "password": random_password(),
         "email": email,
     }
     return class_info, supervisor_info
 
 
+@sensitive_variables("class_info", "supervisor_info")
 def course_create_class(
     *, course: Course, user: LmsUser, options: ClassOptions, server: WimsServer | None = None
 ) -> Course:

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from jwcrypto.jwk import JWK
 
 from wims_lti.models import ToolKey
@@ -17,6 +18,7 @@ class NoSigningKey(RuntimeError):
     """No active tool key: run `manage.py lti_keys rotate` (twice on a fresh install, or `init`)."""
 
 
+@sensitive_variables("private", "pem")
 def _new_keypair() -> tuple[str, dict[str, str]]:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = private.private_bytes(
@@ -30,6 +32,7 @@ def _new_keypair() -> tuple[str, dict[str, str]]:
     return pem, jwk
 
 
+@sensitive_variables("pem")
 def toolkey_generate(*, activate: bool = False) -> ToolKey:
     """A new key, published in the JWKS; `activate` makes it sign at once (only for a first key)."""
     pem, jwk = _new_keypair()

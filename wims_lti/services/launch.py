@@ -13,11 +13,13 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from wims_lti.lti.claims import LaunchClaims
 from wims_lti.lti.migration import Lti11Identity
 from wims_lti.models import Course, LmsUser, Platform, ResourceLink, SupervisorEntry, WimsAccount
+from wims_lti.wims.budget import wims_budget
 from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsUserNotFound
 
@@ -25,6 +27,7 @@ from .accounts import account_ensure, lms_user_for_launch, wims_user_create
 from .courses import course_for_launch
 from .grades.services import course_services_record
 from .migration import migration_adopt_account, migration_adopt_course
+from .repair import wims_call_repairing
 from .roles import course_role_record
 from .servers import wims_client_for
 
@@ -164,10 +167,16 @@ def launch_enter_wims(
         return LaunchResult(course=course, user=user, link=link, as_staff=True)
     assert course.wims_server is not None
     client = wims_client_for(course.wims_server)
-    account = account_ensure(course=course, user=user, claims=claims, client=client)
-    home_url, session = _authuser_student(
-        client=client, course=course, account=account, claims=claims, user=user, ip=client_ip
-    )
+
+    def enter() -> tuple[WimsAccount, str, str]:
+        account = account_ensure(course=course, user=user, claims=claims, client=client)
+        home_url, session = _authuser_student(
+            client=client, course=course, account=account, claims=claims, user=user, ip=client_ip
+        )
+        return account, home_url, session
+
+    # Idempotent, so it is run again after a poisoned record of the class is repaired (services/repair.py).
+    account, home_url, session = wims_call_repairing(course=course, client=client, call=enter)
     url = wims_landing_url(
         home_url=home_url,
         session=session,
@@ -189,9 +198,10 @@ def supervisor_enter_wims(
 ) -> str:
     """A logged-in supervisor (teacher) URL of the course's class; every entry is audited."""
     assert course.wims_server is not None
-    auth = wims_client_for(course.wims_server).authuser(
-        course.qclass, course.rclass, SUPERVISOR, ip=client_ip
-    )
+    with wims_budget(settings.LAUNCH_BUDGET_SECONDS, retries=settings.LAUNCH_WIMS_RETRIES):
+        auth = wims_client_for(course.wims_server).authuser(
+            course.qclass, course.rclass, SUPERVISOR, ip=client_ip
+        )
     SupervisorEntry.objects.create(course=course, lms_user=user, roles=roles, ip=client_ip)
     logger.info("supervisor entry: LMS user %s into class %s", user.pk, course.qclass)
     activity = (link.kind, link.number) if link is not None and link.kind and link.number else None

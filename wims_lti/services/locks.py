@@ -10,6 +10,8 @@ from functools import lru_cache
 import redis
 from django.conf import settings
 
+from wims_lti.wims.budget import current_budget
+
 
 class LockTimeout(RuntimeError):
     """Another process held the lock for longer than we were willing to wait."""
@@ -22,7 +24,11 @@ def _client(url: str) -> redis.Redis:
 
 @contextmanager
 def redis_lock(name: str, *, timeout: float = 180, wait: float = 170) -> Iterator[None]:
-    """Hold `name` (auto-released after `timeout` s if the holder dies); wait at most `wait` s for it."""
+    """Hold `name` (auto-released after `timeout` s if the holder dies); wait at most `wait` s for it,
+    and never longer than what is left of the current WIMS budget (a launch answers in time)."""
+    budget = current_budget()
+    if budget is not None:
+        wait = min(wait, budget.remaining())
     lock = _client(settings.REDIS_URL).lock(f"wims_lti:lock:{name}", timeout=timeout, blocking_timeout=wait)
     if not lock.acquire():
         raise LockTimeout(f"lock {name!r} is busy")

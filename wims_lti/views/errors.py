@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti.correlation import current_correlation_id
 from wims_lti.wims.errors import WimsClassNotFound, WimsConnectionRefused, WimsError, WimsUnreachable
@@ -87,3 +88,48 @@ def wims_error_page(
         message=_("The WIMS server answered with an error."),
         advice=_("Click the link again. If it keeps failing, tell your administrator."),
     )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: a request Django refused to read (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields,
+    a bad multipart body): the usual page, or the API's JSON error."""
+    if _wants_json(request):
+        return JsonResponse({"status": "error", "message": "the request could not be read"}, status=400)
+    return error_page(
+        request,
+        status=400,
+        title=_("This request could not be read"),
+        message=_("What your browser sent is too large or malformed."),
+        advice=_(
+            "Go back to your course and click the link again. If it keeps failing, tell your administrator."
+        ),
+    )
+
+
+@sensitive_variables()
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a page with the correlation id and nothing else (no trace, no setting, no secret).
+    Rendering it must not fail in turn (a broken database or cache is often why we are here)."""
+    cid = current_correlation_id()
+    if _wants_json(request):
+        return JsonResponse(
+            {"status": "error", "message": "internal server error", "correlation_id": cid}, status=500
+        )
+    try:
+        return error_page(
+            request,
+            status=500,
+            title=_("Something went wrong"),
+            message=_("The WIMS tool could not complete your request."),
+            advice=_("Try again in a few minutes. If it keeps failing, tell your administrator."),
+        )
+    except Exception:  # the page itself failed: the bare minimum, still with the correlation id
+        logger.exception("the error page could not be rendered")
+        return HttpResponseServerError(
+            f"<!doctype html><title>Server error</title><h1>Server error</h1><p>Reference: {cid}</p>",
+            content_type="text/html; charset=utf-8",
+        )

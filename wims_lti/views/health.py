@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_safe
 
 from wims_lti.celery import app as celery_app
@@ -61,10 +62,17 @@ def run_checks() -> dict[str, dict[str, object]]:
     return results
 
 
+@sensitive_variables("server", "client")
 def _probe_wims(server: WimsServer) -> dict[str, object]:
     timeout = settings.HEALTH_WIMS_TIMEOUT
     client = WimsClient(
-        server.url, server.ident, server.passwd, connect_timeout=timeout, read_timeout=timeout, read_retries=0
+        server.url,
+        server.ident,
+        server.passwd,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        total_timeout=timeout,  # a WIMS dripping bytes must not hold the health check either
+        read_retries=0,
     )
     started = time.perf_counter()
     try:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 
 from wims_lti import __version__
 from wims_lti.observability.metrics import count_wims_call
@@ -23,10 +24,12 @@ from wims_lti.observability.metrics import count_wims_call
 from . import identifiers as ids
 from . import jobs
 from . import results as res
+from .budget import MIN_ATTEMPT_SECONDS, current_budget
 from .encoding import clean_value, encode_form, format_lines, redact_lines, to_latin1
 from .errors import WimsError, WimsTimeout, WimsUnreachable, WimsUserNotFound, WimsValidationError
 from .passwords import password_matches
 from .replies import ReplyReader
+from .transport import Deadline, mount_deadlines
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +56,15 @@ def _options(options: str | list[str] | tuple[str, ...] | None) -> str | None:
 
 
 class WimsClient:
-    """adm/raw client for one WIMS server (`url` is the full `.../wims/wims.cgi`)."""
+    """adm/raw client for one WIMS server (`url` is the full `.../wims/wims.cgi`).
 
+    Timeouts: `connect_timeout` and `read_timeout` bound each socket operation, `total_timeout` the
+    whole of one attempt (a WIMS dripping bytes never trips a read timeout); the slow jobs (which may
+    wait 120 s on WIMS's class-index lock) use the `slow_*` ones. Inside a `wims_budget` (a launch),
+    every attempt also fits in what is left of the budget, and read-only jobs are retried at most once.
+    """
+
+    @sensitive_variables("passwd")
     def __init__(
         self,
         url: str,
@@ -65,6 +75,8 @@ class WimsClient:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         slow_read_timeout: float = 150.0,
+        total_timeout: float = 40.0,
+        slow_total_timeout: float = 180.0,
         read_retries: int = 2,
         retry_backoff: float = 0.3,
         session: requests.Session | None = None,
@@ -75,9 +87,11 @@ class WimsClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.slow_read_timeout = slow_read_timeout
+        self.total_timeout = total_timeout
+        self.slow_total_timeout = slow_total_timeout
         self.read_retries = max(0, read_retries)
         self.retry_backoff = max(0.0, retry_backoff)
-        self.session = session or requests.Session()
+        self.session = mount_deadlines(session or requests.Session())
         # WIMS cuts the UA at `./,;` and compares the first word with the ident's `ident_agent`.
         self.user_agent = f"{user_agent}/{requests.__version__} wims-lti/{__version__}"
         self._headers = {
@@ -87,6 +101,7 @@ class WimsClient:
         }
 
     @classmethod
+    @sensitive_variables("passwd")
     def from_settings(cls, url: str, ident: str, passwd: str) -> WimsClient:
         from django.conf import settings
 
@@ -98,6 +113,8 @@ class WimsClient:
             connect_timeout=settings.WIMS_CONNECT_TIMEOUT,
             read_timeout=settings.WIMS_READ_TIMEOUT,
             slow_read_timeout=settings.WIMS_SLOW_READ_TIMEOUT,
+            total_timeout=settings.WIMS_TOTAL_TIMEOUT,
+            slow_total_timeout=settings.WIMS_SLOW_TOTAL_TIMEOUT,
             read_retries=settings.WIMS_READ_RETRIES,
             retry_backoff=settings.WIMS_RETRY_BACKOFF,
         )
@@ -116,6 +133,7 @@ class WimsClient:
 
     # --- transport ---------------------------------------------------------------------------
 
+    @sensitive_variables("params", "data1", "data2", "pairs")
     def call(
         self,
         job: str,
@@ -134,21 +152,41 @@ class WimsClient:
                 pairs.append((name, data if isinstance(data, str) else format_lines(data)))
         return count_wims_call(job, lambda: self._send(job, pairs))
 
+    @sensitive_variables("params")
     def _send(self, job: str, params: list[Param]) -> Any:
-        read_timeout = self.slow_read_timeout if jobs.is_slow(job) else self.read_timeout
-        attempts = 1 + (self.read_retries if jobs.is_read_only(job) else 0)
+        """Send with the job's retry policy: read-only jobs are retried on transport failures (at most
+        `read_retries` times, once inside a `wims_budget`), writes never are. Each attempt has an overall
+        deadline (connect + send + read): the job's total timeout, or its share of the budget left."""
+        slow = jobs.is_slow(job)
+        read_timeout = self.slow_read_timeout if slow else self.read_timeout
+        total_timeout = self.slow_total_timeout if slow else self.total_timeout
+        budget = current_budget()
+        retries = self.read_retries if jobs.is_read_only(job) else 0
+        if budget is not None:
+            retries = min(retries, budget.retries)
+        attempts = 1 + retries
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("adm/raw %s -> %s params=%s", job, self.url, self._loggable(params))
         error: WimsError | None = None
         for attempt in range(1, attempts + 1):
+            limit = total_timeout
+            if budget is not None:
+                left = budget.remaining()
+                if left < MIN_ATTEMPT_SECONDS:
+                    if error is not None:
+                        break
+                    raise WimsTimeout(f"no time left in the budget to call WIMS ({left:.2f}s)", job=job)
+                limit = min(limit, left / (attempts - attempt + 1))  # keep a share for each retry left
             started = time.monotonic()
             try:
-                return self._attempt(job, params, read_timeout, attempt)
+                return self._attempt(job, params, read_timeout, limit, attempt)
             except (WimsTimeout, WimsUnreachable) as exc:
                 error = exc
             elapsed = time.monotonic() - started
             if attempt < attempts:
                 delay = self.retry_backoff * (2 ** (attempt - 1)) * (1 + random.random())
+                if budget is not None:
+                    delay = min(delay, max(0.0, budget.remaining() - MIN_ATTEMPT_SECONDS) / 2)
                 logger.warning(
                     "adm/raw %s failed (attempt %d/%d, %.3fs): %s; retrying in %.2fs",
                     job, attempt, attempts, elapsed, error, delay,
@@ -161,8 +199,10 @@ class WimsClient:
         assert error is not None
         raise error
 
-    def _attempt(self, job: str, params: list[Param], read_timeout: float, attempt: int) -> Any:
-        """One HTTP request, with its own random code; transport failures raise `WimsUnreachable`."""
+    @sensitive_variables("passwd", "head", "params", "body")
+    def _attempt(self, job: str, params: list[Param], read_timeout: float, limit: float, attempt: int) -> Any:
+        """One HTTP request, with its own random code, cut after `limit` seconds whatever WIMS does (a
+        silent or dripping server); transport failures raise `WimsUnreachable`/`WimsTimeout`."""
         code = secrets.token_hex(8)
         passwd = self._passwd.value
         head = [
@@ -173,20 +213,21 @@ class WimsClient:
             ("job", job),
         ]
         reader = ReplyReader(job, code, (passwd,))
+        body = encode_form(head + params)
         started = time.monotonic()
-        try:
-            response = self.session.post(
-                self.url,
-                data=encode_form(head + params),
-                headers=self._headers,
-                timeout=(self.connect_timeout, read_timeout),
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
-            raise WimsTimeout(reader.mask(f"no answer within the timeout: {exc}"), job=job) from None
-        except requests.RequestException as exc:
-            raise WimsUnreachable(reader.mask(f"cannot reach WIMS: {exc}"), job=job) from None
-        if response.status_code >= 500:
+        timeout = (min(self.connect_timeout, limit), min(read_timeout, limit))
+        with Deadline(limit) as deadline:
+            try:
+                response = self.session.post(
+                    self.url, data=body, headers=self._headers, timeout=timeout, allow_redirects=False
+                )
+            except requests.RequestException as exc:
+                if deadline.expired:
+                    raise WimsTimeout(f"no complete answer within {limit:.1f}s", job=job) from None
+                if isinstance(exc, requests.Timeout):
+                    raise WimsTimeout(f"no answer within the timeout ({timeout[1]:.1f}s)", job=job) from None
+                raise WimsUnreachable(reader.mask(f"cannot reach WIMS: {exc}"), job=job) from None
+        if response.status_code >= 500 and b"not_trusted" not in response.content[:4000]:
             raise WimsUnreachable(f"WIMS answered HTTP {response.status_code}", job=job)
         return self._read(reader, response, started, attempt)
 
@@ -412,13 +453,14 @@ class WimsClient:
 
     def addsheet(self, qclass: int | str, rclass: str, sheet_info: Fields | None = None) -> dict[str, Any]:
         """Create a sheet (`sheetmode` is accepted here, unlike modsheet)."""
-        return self.call("addsheet", self._cls(qclass, rclass), data1=sheet_info)
+        return self.call("addsheet", self._cls(qclass, rclass), data1=ids.check_item_info(sheet_info))
 
     def modsheet(
         self, qclass: int | str, rclass: str, qsheet: int | str, sheet_info: Fields
     ) -> dict[str, Any]:
         """Change a sheet: status, expiration, title, description, weight, formula, indicator."""
-        return self.call("modsheet", self._item(qclass, rclass, qsheet=qsheet), data1=sheet_info)
+        params = self._item(qclass, rclass, qsheet=qsheet)
+        return self.call("modsheet", params, data1=ids.check_item_info(sheet_info))
 
     def getsheet(
         self,
@@ -490,11 +532,12 @@ class WimsClient:
 
     def addexam(self, qclass: int | str, rclass: str, exam_info: Fields | None = None) -> dict[str, Any]:
         """Create an exam; it is always pending (activate with `modexam(..., {"status": 1})`)."""
-        return self.call("addexam", self._cls(qclass, rclass), data1=exam_info)
+        return self.call("addexam", self._cls(qclass, rclass), data1=ids.check_item_info(exam_info))
 
     def modexam(self, qclass: int | str, rclass: str, qexam: int | str, exam_info: Fields) -> dict[str, Any]:
         """Keys: status, expiration, duration_and_attempts (`"20 3"`), title, description."""
-        return self.call("modexam", self._item(qclass, rclass, qexam=qexam), data1=exam_info)
+        params = self._item(qclass, rclass, qexam=qexam)
+        return self.call("modexam", params, data1=ids.check_item_info(exam_info))
 
     def delexam(self, qclass: int | str, rclass: str, qexam: int | str) -> dict[str, Any]:
         return self.call("delexam", self._item(qclass, rclass, qexam=qexam))

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlencode
 
+from django.views.decorators.debug import sensitive_variables
 from unidecode import unidecode
 
 WIMS_CHARSET = "iso-8859-1"
@@ -18,6 +19,8 @@ WIMS_CHARSET = "iso-8859-1"
 _CRLF = re.compile(r"[\r\n]+")
 _SPACES = re.compile(r"[ \t]{2,}")
 _WORD = re.compile(r"[^\s]+")
+_NON_LATIN1 = re.compile(r"[^\x00-\xff]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Greek omicron + upsilon read "ou"
 _GREEK_OU = re.compile("[\u039f\u03bf\u038c\u03cc][\u03a5\u03c5\u038e\u03cd]")
 # Modern Greek letters (ELOT 743), keyed by the lowercase letter without accents.
@@ -41,21 +44,27 @@ def to_latin1(text: str) -> str:
     """`text` with every word that holds a non-Latin-1 character transliterated to ASCII.
 
     Whole words are transliterated so a name reads consistently (`Żółć` → `Zolc`, not `Zółc`);
-    words that are already Latin-1 (`Élodie`) and everything between words are kept byte for byte.
+    words that are already Latin-1 (`Élodie`) and Latin-1 text between words are kept byte for byte;
+    other whitespace (U+3000, U+2028, ...) becomes a space.
     """
+    return transliterate(text)
+
+
+def transliterate(text: str, *, placeholder: str = "?") -> str:
+    """`to_latin1`; a word with nothing left after transliteration (emoji) becomes `placeholder`."""
     if all(ord(char) < 256 for char in text):
         return text
-    return _WORD.sub(_transliterate_word, text)
+    text = _WORD.sub(lambda match: _transliterate_word(match.group(0), placeholder), text)
+    return _NON_LATIN1.sub(" ", text)  # what is left between words is whitespace
 
 
-def _transliterate_word(match: re.Match[str]) -> str:
-    word = match.group(0)
+def _transliterate_word(word: str, placeholder: str) -> str:
     if all(ord(char) < 256 for char in word):
         return word
     word = _GREEK_OU.sub(_ou, word)
     ascii_word = "".join(_greek(char) or unidecode(char) for char in word)
     ascii_word = _SPACES.sub(" ", ascii_word).strip()  # unidecode spaces CJK syllables: "Li Lei "
-    return ascii_word or "?"
+    return ascii_word or placeholder
 
 
 def _ou(match: re.Match[str]) -> str:
@@ -93,15 +102,21 @@ def clean_value(value: object) -> str:
 
 
 def clean_field(name: str, value: object) -> str:
-    """The value of one `name=value` line of data1/data2."""
-    text = strip_crlf(clean_value(value))
+    """The value of one `name=value` line of data1/data2: whatever the field, one line of Latin-1
+    without control characters, not starting with `!` (WIMS would run it as a command when it reads
+    the record back) and not ending with `\\` (it would swallow the next line). User texts have been
+    through the gate (`gate.wims_text`) before: this is the transport's safety net."""
+    text = _CONTROLS.sub("", strip_crlf(clean_value(value)).replace("\t", " "))
     if name in NAME_FIELDS:
-        return clean_name(text)
-    if name in COMMA_FIELDS and "," in text:
-        return _SPACES.sub(" ", text.replace(",", " ")).strip()
+        text = clean_name(text)
+    elif name in COMMA_FIELDS and "," in text:
+        text = _SPACES.sub(" ", text.replace(",", " ")).strip()
+    if text[:1] in ("!", " ") or text.endswith("\\"):
+        text = text.lstrip(" !").rstrip("\\")
     return text
 
 
+@sensitive_variables("fields", "value", "lines")
 def format_lines(fields: Mapping[str, object]) -> str:
     """`{"firstname": "Jo"}` → `firstname=Jo` lines joined with `\\n` (the data1/data2 format)."""
     lines = []
@@ -122,6 +137,7 @@ def redact_lines(text: str) -> str:
     return "\n".join(out)
 
 
+@sensitive_variables("pairs", "safe_pairs")
 def encode_form(pairs: Iterable[tuple[str, str]]) -> bytes:
     """An `application/x-www-form-urlencoded` body of percent-encoded Latin-1 bytes."""
     safe_pairs = [(key, clean_value(value)) for key, value in pairs]

@@ -86,6 +86,20 @@ class WimsErrorReply(WimsError):
     """WIMS answered `status: ERROR`; `message` is WIMS's own message."""
 
 
+class WimsUntrustedRecord(WimsErrorReply):
+    """WIMS refused to read one of its own files ('In file ..., line N: not_trusted', HTTP 550): a value
+    stored there starts with `!`, which WIMS runs as a command. Every job reading the class's users
+    fails while the record is there; `quser` names the user whose record it is (None for a class file).
+    """
+
+    def __init__(
+        self, message: str, *, job: str | None = None, path: str = "", quser: str | None = None
+    ) -> None:
+        super().__init__(message, job=job)
+        self.path = path
+        self.quser = quser
+
+
 class WimsIdentificationFailure(WimsErrorReply):
     """Bad ident, password, IP or User-Agent ('Identification Failure : ...').
 

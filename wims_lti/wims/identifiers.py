@@ -11,8 +11,8 @@ import datetime
 import re
 from collections.abc import Mapping
 
-from .encoding import clean_name, clean_value
 from .errors import WimsValidationError
+from .gate import wims_text
 
 LOGIN_MIN, LOGIN_MAX = 4, 24
 RESERVED_LOGIN = "supervisor"
@@ -29,12 +29,9 @@ LEVELS = frozenset(
     + [f"U{i}" for i in range(1, 6)]
     + ["G", "R"]
 )
-# addclass turns these into spaces (after which WIMS checks the lengths).
-_ADDCLASS_FORBIDDEN = re.compile(r'[,!$"<]')
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 _LANG = re.compile(r"[a-z]{2}")
-_SPACES = re.compile(r"\s+")
 _DATE = re.compile(r"[0-9]{8}")
 
 
@@ -106,29 +103,36 @@ def check_level(level: str, *, field: str = "level") -> str:
 
 
 def check_email(email: str, *, field: str = "email") -> str:
-    text = _addclass_text(email)
-    if "@" not in text or not (EMAIL_MIN <= len(text) <= EMAIL_MAX):
+    """A class's contact address (addclass): what WIMS keeps of it, 8-60 characters with `@` and `.`."""
+    text = wims_text(email, field="class.email")
+    if not text:
         raise WimsValidationError(
             f"{field} must be an address of {EMAIL_MIN}-{EMAIL_MAX} characters with '@'", field=field
         )
     return text
 
 
-def _addclass_text(value: object) -> str:
-    """What addclass stores: Latin-1, `,!$"<` turned into spaces, spaces squeezed."""
-    return _SPACES.sub(" ", _ADDCLASS_FORBIDDEN.sub(" ", clean_value(value))).strip()
-
-
-def _bounded_text(value: object, field: str, min_len: int, max_len: int) -> str:
-    """Too short is refused; too long is truncated, as WIMS does."""
-    text = _addclass_text(value)
+def _bounded_text(value: object, field: str, rule: str, min_len: int) -> str:
+    """Through the gate (which truncates too long, as WIMS does); too short is refused."""
+    text = wims_text(value, field=rule)
     if len(text) < min_len:
         raise WimsValidationError(f"{field} must be at least {min_len} characters", field=field)
-    return text[:max_len].rstrip()
+    return text
 
 
 _CLASS_REQUIRED = ("description", "institution", "supervisor", "email", "password", "lang")
 _SUPERVISOR_REQUIRED = ("lastname", "firstname", "password")
+# Free-text fields of a user record (userdefs of adm/raw) that the gate cleans like a comment.
+_USER_TEXT_FIELDS = (
+    "comments",
+    "regnum",
+    "photourl",
+    "regprop1",
+    "regprop2",
+    "regprop3",
+    "regprop4",
+    "regprop5",
+)
 
 
 def check_class_info(class_info: Mapping[str, object], *, partial: bool = False) -> dict[str, object]:
@@ -140,15 +144,15 @@ def check_class_info(class_info: Mapping[str, object], *, partial: bool = False)
             raise WimsValidationError(f"addclass data1 lacks {', '.join(missing)}", field=missing[0])
     if "description" in info:
         info["description"] = _bounded_text(
-            info["description"], "description", DESCRIPTION_MIN, DESCRIPTION_MAX
+            info["description"], "description", "class.description", DESCRIPTION_MIN
         )
     if "institution" in info:
         info["institution"] = _bounded_text(
-            info["institution"], "institution", INSTITUTION_MIN, INSTITUTION_MAX
+            info["institution"], "institution", "class.institution", INSTITUTION_MIN
         )
     if "supervisor" in info:
         info["supervisor"] = _bounded_text(
-            clean_name(str(info["supervisor"])), "supervisor", SUPERVISOR_MIN, SUPERVISOR_MAX
+            info["supervisor"], "supervisor", "class.supervisor", SUPERVISOR_MIN
         )
     if "email" in info:
         info["email"] = check_email(str(info["email"]))
@@ -164,7 +168,7 @@ def check_class_info(class_info: Mapping[str, object], *, partial: bool = False)
 
 
 def check_supervisor_info(supervisor_info: Mapping[str, object]) -> dict[str, object]:
-    """addclass data2: the teacher account of the new class."""
+    """addclass data2: the teacher account of the new class (names padded to WIMS's 2 characters)."""
     info = dict(supervisor_info)
     missing = [name for name in _SUPERVISOR_REQUIRED if not info.get(name)]
     if missing:
@@ -172,9 +176,9 @@ def check_supervisor_info(supervisor_info: Mapping[str, object]) -> dict[str, ob
             f"addclass data2 lacks {', '.join(missing)}", field=f"supervisor.{missing[0]}"
         )
     for name in ("lastname", "firstname"):
-        info[name] = _bounded_text(
-            clean_name(str(info[name])), f"supervisor.{name}", PERSON_NAME_MIN, PERSON_NAME_MAX
-        )
+        info[name] = wims_text(info[name], field=f"supervisor.{name}")
+    if info.get("email"):
+        info["email"] = wims_text(info["email"], field="user.email") or None
     info["password"] = check_password(
         str(info["password"]), field="supervisor.password", min_len=PASSWORD_MIN, max_len=PASSWORD_MAX
     )
@@ -182,14 +186,38 @@ def check_supervisor_info(supervisor_info: Mapping[str, object]) -> dict[str, ob
 
 
 def check_user_info(user_info: Mapping[str, object], *, partial: bool = False) -> dict[str, object]:
-    """adduser data1 (or a moduser subset when `partial`)."""
+    """adduser data1 (or a moduser subset when `partial`), every text through the gate. An address
+    WIMS would not keep is left out (adduser) or sent empty (moduser: the old one is cleared)."""
     info = dict(user_info)
     if not partial:
         missing = [name for name in _SUPERVISOR_REQUIRED if not info.get(name)]
         if missing:
             raise WimsValidationError(f"adduser data1 lacks {', '.join(missing)}", field=missing[0])
+    for name in ("firstname", "lastname"):
+        if name in info:
+            info[name] = wims_text(info[name], field=f"user.{name}")
+    if "email" in info:
+        email = wims_text(info["email"] or "", field="user.email")
+        info["email"] = email if email or partial else None
+    for name in _USER_TEXT_FIELDS:
+        if info.get(name) is not None:
+            info[name] = wims_text(info[name], field="user.text")
     if "password" in info:
         info["password"] = check_password(str(info["password"]))
+    return info
+
+
+_ITEM_TEXTS = {"title": "item.title", "description": "item.description"}
+
+
+def check_item_info(item_info: Mapping[str, object] | None) -> dict[str, object] | None:
+    """addsheet/modsheet/addexam/modexam data1: title and description through the gate."""
+    if item_info is None:
+        return None
+    info = dict(item_info)
+    for name, rule in _ITEM_TEXTS.items():
+        if info.get(name) is not None:
+            info[name] = wims_text(info[name], field=rule) or None
     return info
 
 

@@ -27,6 +27,7 @@ from .errors import (
     WimsNoUserInClass,
     WimsUnbalancedBrackets,
     WimsUnknownJob,
+    WimsUntrustedRecord,
     WimsUserExists,
     WimsUserNotFound,
 )
@@ -56,6 +57,26 @@ _ERROR_PATTERNS: tuple[tuple[re.Pattern[str], type[WimsErrorReply]], ...] = (
 _UNBALANCED = re.compile(r"unmatched\s+parenthes", re.IGNORECASE)
 # wims.cgi's overload page (checked before any module runs), seen on the real 4.29a under load.
 _BUSY = re.compile(r"<h1>\s*We are too busy\s*</h1>", re.IGNORECASE)
+# HTTP 550 text/plain: "In file 'wimshome/log/classes/1234567/.users/jdoe', line 2: not_trusted."
+_NOT_TRUSTED = re.compile(r"In file '([^'\n]{1,300})', line \d+: not_trusted")
+_USER_RECORD = re.compile(r"/\.users/([A-Za-z0-9@]{1,64})$")
+
+
+def untrusted_record(body: str, *, job: str | None = None) -> WimsUntrustedRecord | None:
+    """The error for WIMS's `not_trusted` page (a record holding a value that starts with `!`)."""
+    match = _NOT_TRUSTED.search(body)
+    if match is None:
+        return None
+    path = match.group(1)
+    user = _USER_RECORD.search(path)
+    return WimsUntrustedRecord(
+        f"WIMS cannot read its record {path} (a stored value starts with '!')",
+        job=job,
+        path=path,
+        quser=user.group(1) if user else None,
+    )
+
+
 _PASSWD_FIELD = re.compile(r"""(name=["']?passwd["']?\s+value=["']?|passwd=)[^"'&\s>]*""", re.IGNORECASE)
 # The unmatched-parentheses page shows the offending parameters as visible, labelled inputs.
 _LABEL = re.compile(r"""<label for=["']?([\w.]+)""")
@@ -115,6 +136,10 @@ class ReplyReader:
         """The parsed OK reply (a dict, or the text for text jobs); raises a `WimsError` otherwise."""
         body = content.decode(WIMS_CHARSET)
         stripped = body.lstrip()
+        if stripped.startswith("ERROR") and "not_trusted" in body:
+            untrusted = untrusted_record(body, job=self.job)
+            if untrusted is not None:
+                raise untrusted
         if _UNBALANCED.search(body) and "html" in content_type.lower():
             fields = ", ".join(dict.fromkeys(_LABEL.findall(body))) or "a parameter"
             raise self.invalid(

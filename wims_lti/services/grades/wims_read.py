@@ -33,6 +33,7 @@ from django.conf import settings
 from wims_lti.models import ResourceLink
 from wims_lti.observability.metrics import count_wims_reread
 from wims_lti.services.concurrency import wims_slot
+from wims_lti.services.repair import wims_call_repairing
 from wims_lti.services.servers import wims_client_for
 from wims_lti.wims.client import WimsClient
 from wims_lti.wims.errors import WimsNoUserInClass
@@ -108,13 +109,19 @@ def class_scores_read(
     scores: SheetScores | ExamScores | None = None
     missing: frozenset[str] = frozenset()
     short = 0
+    number = link.number
+
+    def read() -> SheetScores | ExamScores:
+        if link.kind == ResourceLink.Kind.SHEET:
+            return client.getsheetscores(course.qclass, course.rclass, number)
+        return client.getexamscores(course.qclass, course.rclass, number)
+
     for attempt in range(1, attempts + 1):
         try:
             with class_lock(server.pk, course.qclass), wims_slot(server.pk, server.max_concurrency):
-                if link.kind == ResourceLink.Kind.SHEET:
-                    scores = client.getsheetscores(course.qclass, course.rclass, link.number)
-                else:
-                    scores = client.getexamscores(course.qclass, course.rclass, link.number)
+                # A record WIMS cannot read (a value starting with `!`) blocks every score of the class:
+                # repaired here, under the class lock (the repair rewrites the class's user list too).
+                scores = wims_call_repairing(course=course, client=client, call=read)
         except WimsNoUserInClass:
             if not expected:
                 raise  # WIMS and the bridge agree: nobody in the class yet

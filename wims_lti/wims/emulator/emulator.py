@@ -18,6 +18,14 @@ DEFAULT_EXERCISE_NOTE = (
     "This is the WIMS emulator: it shows sheets but runs no exercise. A score is recorded through its "
     "test API (set_sheet_score, or POST /_emulator/scores)."
 )
+
+# A user record holding a value that starts with `!` cannot be read by WIMS (`not_trusted`, HTTP 550),
+# as on the real 4.29a: jobs reading that user's record fail; jobs reading every record (the score
+# tables, getcsv) fail for the whole class; jobs rebuilding the class's user list (mkuserlist) fail
+# after doing their work (adduser has added the user, deluser has moved it to the trash).
+_READS_OWN_RECORD = frozenset({"getuser", "authuser", "moduser", "getscore", "getlog"})
+_READS_ALL_RECORDS = frozenset({"getsheetscores", "getexamscores", "getcsv"})
+_REBUILDS_USER_LIST = frozenset({"adduser", "moduser", "deluser", "recuser", "putcsv"})
 _SESSION_CHARS = string.ascii_uppercase + string.digits
 
 
@@ -198,13 +206,24 @@ class WimsEmulator:
             return self._error(ident_type, code, "Identification Failure : bad Protocol")
         if not name:
             return pages.raw_help()
+        untrusted = self._untrusted_records(params)
+        quser = params.get("quser", "")
+        if name in _READS_OWN_RECORD and quser in untrusted:
+            return messages.not_trusted(untrusted[quser])
+        if name in _READS_ALL_RECORDS and untrusted:
+            return messages.not_trusted(next(iter(untrusted.values())))
         handler = JOBS.get(name)
         if handler is None:
             return self._error(ident_type, code, "wrong request: no job")
+        error: str | None = None
         try:
             fields = handler(Job(self, params, ident, remote_addr, base_url))
         except JobError as exc:
-            return self._error(ident_type, code, exc.message)
+            fields, error = [], exc.message
+        if name in _REBUILDS_USER_LIST and (untrusted := self._untrusted_records(params)):
+            return messages.not_trusted(next(iter(untrusted.values())))
+        if error is not None:
+            return self._error(ident_type, code, error)
         if ident_type != "json":  # WIMS's old "wims" type: a status line, then the job's data lines
             return messages.text_reply(f"OK {code}\n")
         return messages.json_ok(code, name, fields)
@@ -215,3 +234,14 @@ class WimsEmulator:
         if ident_type == "json":
             return messages.json_error(code, message)
         return messages.text_error(message)
+
+    def _untrusted_records(self, params: dict[str, str]) -> dict[str, str]:
+        """login -> path of the class's user records holding a value that starts with `!`."""
+        cls = self.classes.get(params.get("qclass", ""))
+        if cls is None:
+            return {}
+        return {
+            login: f"wimshome/log/classes/{cls.qclass}/.users/{login}"
+            for login, user in sorted(cls.users.items())
+            if any(str(value).lstrip(" ").startswith("!") for value in user.props.values())
+        }

@@ -76,3 +76,16 @@ def text_reply(text: str, content_type: str = TEXT_TYPE, status: int = 200) -> R
 
 def html_reply(html: str, status: int = 200) -> Reply:
     return status, HTML_TYPE, html.encode("cp1252", errors="xmlcharrefreplace")
+
+
+def not_trusted(path: str) -> Reply:
+    """HTTP 550: WIMS's page for a file holding a value it would run as a command (`!...`)."""
+    text = (
+        "ERROR.\n\nwims has detected an error in the module 'adm/raw'.\n\n"
+        f"In file '{path}', line 2: not_trusted.\n\n"
+        "  The module adm/raw has no privilege to execute private scripts or\n"
+        "  administrative commands.\n\n\n\n"
+        "If you see this message, it is usually due to a bug in the module \n`adm/raw'.\n\n"
+        "Please contact the module's developer about the bug.\n\n"
+    )
+    return 550, "text/plain; charset=windows-1252", _body(text)

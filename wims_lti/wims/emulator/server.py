@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from .emulator import WimsEmulator
+from .faults import Fault, WimsFaults
 from .params import parse_query
 
 CGI_PATH = "/wims/wims.cgi"
@@ -52,13 +53,54 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             for name, value in parse_query(body.decode("latin-1")).items():
                 params.setdefault(name, value)
+        fault = (
+            self.server.faults.current(params.get("job", "")) if params.get("module") == "adm/raw" else None
+        )
+        if fault is not None and fault[0].kind == "silent":
+            self._hold_silently(*fault)
+            return
         status, content_type, reply = self.server.emulator.handle(
             params,
             remote_addr=self.client_address[0],
             user_agent=self.headers.get("User-Agent", ""),
             base_url=self._base_url(parts.path),
         )
+        if fault is not None:
+            self._drip(status, content_type, reply, *fault)
+            return
         self._send(status, content_type, reply)
+
+    def _hold_silently(self, fault: Fault, released: threading.Event) -> None:
+        """A WIMS that reads the request and never answers (the connection is closed when released)."""
+        self.server.faults.hold(+1)
+        try:
+            released.wait(fault.seconds)
+        finally:
+            self.server.faults.hold(-1)
+        self.close_connection = True
+
+    def _drip(
+        self, status: int, content_type: str, body: bytes, fault: Fault, released: threading.Event
+    ) -> None:
+        """The whole answer, status line included, one byte every `fault.interval` seconds."""
+        head = (
+            f"HTTP/1.1 {status} OK\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1")
+        data = head + body
+        self.server.faults.hold(+1)
+        try:
+            for index in range(len(data)):
+                if released.is_set():  # the fault was cleared: the rest at once
+                    self.wfile.write(data[index:])
+                    break
+                self.wfile.write(data[index : index + 1])
+                released.wait(fault.interval)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass  # the client gave up
+        finally:
+            self.server.faults.hold(-1)
+        self.close_connection = True
 
     def _control(self, body: bytes) -> None:
         """Loopback-only hook for a separate-process emulator: POST JSON
@@ -89,6 +131,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the stdlib's 5 resets connections under a burst of concurrent clients
     emulator: WimsEmulator
+    faults: WimsFaults
 
 
 class EmulatorServer:
@@ -105,6 +148,7 @@ class EmulatorServer:
         self.host = host
         self.port = port
         self.emulator = WimsEmulator(ident, passwd, agent=agent, allowed_ips=LOOPBACK)
+        self.faults = WimsFaults()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -115,6 +159,7 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         httpd = _HTTPServer((self.host, self.port), _Handler)
         httpd.emulator = self.emulator
+        httpd.faults = self.faults
         self.port = httpd.server_address[1]
         self.emulator.base_url = self.url
         self._httpd = httpd
@@ -123,6 +168,7 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
+        self.faults.clear()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
